@@ -1,0 +1,1 @@
+void mmssr_cimage_placeholder(void) {}

@@ -1,0 +1,66 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import CBLAS
+
+/// The process-wide thread model.
+///
+/// One compute thread runs a model forward at a time. Inside a forward, fp32 GEMMs go to OpenBLAS
+/// (its own pthreads) and every other parallel op (int8 GEMM, attention, row-wise ops) goes to
+/// `Parallel.forEach`, which fans out over `Parallel.threads` workers through `concurrentPerform`.
+/// The two never run at the same moment because a forward calls them one after another, so the
+/// cores are never oversubscribed. `Parallel.setThreads` sets both pools to the same width.
+public enum Parallel {
+    nonisolated(unsafe) private static var width = max(1, ProcessInfoThreads.available)
+
+    /// Number of workers used by `forEach` (and by OpenBLAS).
+    public static var threads: Int { width }
+
+    /// Sets the width of our pool and of OpenBLAS's pool. Call once at start-up, before any forward.
+    public static func setThreads(_ n: Int) {
+        width = max(1, n)
+        mmssr_blas_set_threads(Int32(width))
+    }
+
+    /// Runs `body(chunk)` for `chunk` in `0..<chunks` across the pool; returns when all are done.
+    public static func forEach(_ chunks: Int, _ body: (Int) -> Void) {
+        if chunks <= 0 { return }
+        if chunks == 1 || width == 1 {
+            for c in 0..<chunks { body(c) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { box.value($0) }
+        }
+    }
+
+    /// Splits `0..<n` into at most `threads` contiguous ranges and runs them in parallel.
+    public static func forRanges(_ n: Int, minPerChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+        let chunks = max(1, min(width, n / max(1, minPerChunk)))
+        forEach(chunks) { c in
+            let lo = n * c / chunks, hi = n * (c + 1) / chunks
+            if lo < hi { body(lo..<hi) }
+        }
+    }
+}
+
+/// Carries a value across a `concurrentPerform` boundary.
+///
+/// Invariant: whoever wraps a value guarantees that concurrent users touch disjoint memory (each chunk
+/// writes its own rows) or only read.
+public struct UncheckedSendable<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
+}
+
+enum ProcessInfoThreads {
+    static var available: Int {
+        #if os(Linux)
+        return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        #else
+        return 1
+        #endif
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+struct MMSSR: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mmssr",
+        abstract: "Score and select multimodal instruction data on CPU (mmSSR).",
+        subcommands: []
+    )
+}
+
+MMSSR.main()
