@@ -6,25 +6,27 @@ import CBLAS
 
 /// The process-wide thread model.
 ///
-/// One compute thread runs a model forward at a time. Inside a forward, fp32 GEMMs go to OpenBLAS
-/// (its own pthreads) and every other parallel op (int8 GEMM, attention, row-wise ops) goes to
-/// `Parallel.forEach`, which fans out over `Parallel.threads` workers through `concurrentPerform`.
-/// The two never run at the same moment because a forward calls them one after another, so the
-/// cores are never oversubscribed. `Parallel.setThreads` sets both pools to the same width.
+/// All parallelism is ours: `Parallel.forEach` fans work out over `Parallel.threads` workers through
+/// `concurrentPerform`, and OpenBLAS is pinned to ONE thread, so each worker calls a single-threaded sgemm
+/// on its own block of rows. Two pools on the same cores (OpenBLAS's pthreads plus ours) would
+/// oversubscribe them and halve throughput whenever a pipeline stage overlaps a GEMM; with one pool the
+/// pipeline decides where cores go (see the scoring pipeline) and kernels never fight.
 public enum Parallel {
     nonisolated(unsafe) private static var width = max(1, ProcessInfoThreads.available)
 
-    /// Number of workers used by `forEach` (and by OpenBLAS).
+    private static let pinBLAS: Void = mmssr_blas_set_threads(1)
+
+    /// Number of workers used by `forEach`.
     public static var threads: Int { width }
 
-    /// Sets the width of our pool and of OpenBLAS's pool. Call once at start-up, before any forward.
+    /// Sets the width of our pool. Call at start-up, before any forward.
     public static func setThreads(_ n: Int) {
         width = max(1, n)
-        mmssr_blas_set_threads(Int32(width))
     }
 
     /// Runs `body(chunk)` for `chunk` in `0..<chunks` across the pool; returns when all are done.
     public static func forEach(_ chunks: Int, _ body: (Int) -> Void) {
+        _ = pinBLAS
         if chunks <= 0 { return }
         if chunks == 1 || width == 1 {
             for c in 0..<chunks { body(c) }

@@ -1,0 +1,105 @@
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include "mmssr_ops.h"
+
+#if defined(__x86_64__) && defined(__clang__)
+#define MMSSR_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#else
+#define MMSSR_CLONES
+#endif
+
+// exp via 2^k * p(r): r = x - k ln2 in two parts (Cody-Waite), p a minimax degree-6 polynomial.
+static inline float expf_inline(float x) {
+    x = fminf(fmaxf(x, -87.3f), 88.3f);
+    float k = floorf(x * 1.44269504088896341f + 0.5f);
+    float r = x - k * 0.693145751953125f;
+    r = r - k * 1.428606765330187045e-06f;
+    float p = 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    int32_t bits = ((int32_t)k + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+float mmssr_expf(float x) { return expf_inline(x); }
+
+MMSSR_CLONES
+void mmssr_softmax_rows(float *x, size_t rows, size_t cols) {
+    for (size_t r = 0; r < rows; r++) {
+        float *row = x + r * cols;
+        float m = -INFINITY;
+        for (size_t j = 0; j < cols; j++) m = fmaxf(m, row[j]);
+        float sum = 0.0f;
+        for (size_t j = 0; j < cols; j++) {
+            float e = expf_inline(row[j] - m);
+            row[j] = e;
+            sum += e;
+        }
+        float inv = 1.0f / sum;
+        for (size_t j = 0; j < cols; j++) row[j] *= inv;
+    }
+}
+
+MMSSR_CLONES
+void mmssr_layernorm_rows(const float *x, float *out, size_t rows, size_t cols,
+                          const float *w, const float *b, float eps) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *in = x + r * cols;
+        float *o = out + r * cols;
+        float sum = 0.0f;
+        for (size_t j = 0; j < cols; j++) sum += in[j];
+        float mean = sum / (float)cols;
+        float var = 0.0f;
+        for (size_t j = 0; j < cols; j++) {
+            float d = in[j] - mean;
+            var += d * d;
+        }
+        float inv = 1.0f / sqrtf(var / (float)cols + eps);
+        for (size_t j = 0; j < cols; j++) o[j] = (in[j] - mean) * inv * w[j] + b[j];
+    }
+}
+
+// erfc(z) for z >= 0 with fractional error < 1.2e-7 (Numerical Recipes' Chebyshev fit), so that
+// GELU keeps its relative accuracy in the negative tail where 1 + erf(x) cancels.
+static inline float erfc_nonneg(float z) {
+    float t = 1.0f / (1.0f + 0.5f * z);
+    float p = 0.17087277f;
+    p = p * t - 0.82215223f;
+    p = p * t + 1.48851587f;
+    p = p * t - 1.13520398f;
+    p = p * t + 0.27886807f;
+    p = p * t - 0.18628806f;
+    p = p * t + 0.09678418f;
+    p = p * t + 0.37409196f;
+    p = p * t + 1.00002368f;
+    p = p * t - 1.26551223f;
+    return t * expf_inline(-z * z + p);
+}
+
+MMSSR_CLONES
+void mmssr_gelu_erf(float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        float half_erfc = 0.5f * erfc_nonneg(fabsf(v) * 0.70710678118654752f);
+        float phi = v >= 0.0f ? 1.0f - half_erfc : half_erfc;
+        x[i] = v * phi;
+    }
+}
+
+MMSSR_CLONES
+void mmssr_gelu_tanh(float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i];
+        float u = 0.7978845608028654f * (v + 0.044715f * v * v * v);
+        // tanh(u) = 1 - 2 / (exp(2u) + 1), stable for both signs once exp is clamped.
+        float th = 1.0f - 2.0f / (expf_inline(2.0f * u) + 1.0f);
+        x[i] = 0.5f * v * (1.0f + th);
+    }
+}

@@ -1,0 +1,48 @@
+import CBLAS
+
+/// LayerNorm over the last dimension: `(x - mean) / sqrt(var + eps) * weight + bias`.
+public struct LayerNorm: Sendable {
+    public let weight: [Float]
+    public let bias: [Float]
+    public let eps: Float
+
+    public init(weight: [Float], bias: [Float], eps: Float) {
+        precondition(weight.count == bias.count, "LayerNorm: weight and bias lengths differ")
+        self.weight = weight
+        self.bias = bias
+        self.eps = eps
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        precondition(x.cols == weight.count, "LayerNorm: \(x.cols) features, expected \(weight.count)")
+        var out = x
+        let cols = x.cols
+        out.data.withUnsafeMutableBufferPointer { o in
+            weight.withUnsafeBufferPointer { w in
+                bias.withUnsafeBufferPointer { b in
+                    let p = UncheckedSendable((o.baseAddress!, w.baseAddress!, b.baseAddress!))
+                    Parallel.forRanges(x.rows, minPerChunk: 64) { r in
+                        let (o, w, b) = p.value
+                        let rows = o + r.lowerBound * cols
+                        mmssr_layernorm_rows(rows, rows, r.count, cols, w, b, eps)
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Scales every row to unit Euclidean length (rows of zeros stay zero).
+public func l2Normalized(_ x: Tensor) -> Tensor {
+    var out = x
+    let cols = x.cols
+    for r in 0..<x.rows {
+        var sum: Double = 0
+        for j in 0..<cols { let v = Double(x.data[r * cols + j]); sum += v * v }
+        guard sum > 0 else { continue }
+        let inv = Float(1 / sum.squareRoot())
+        for j in 0..<cols { out.data[r * cols + j] *= inv }
+    }
+    return out
+}

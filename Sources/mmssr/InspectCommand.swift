@@ -1,0 +1,55 @@
+import Foundation
+import ArgumentParser
+import Tensor
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Print a model file's metadata and tensor table."
+    )
+
+    @Argument(help: "A GGUF model file.")
+    var file: String
+
+    @Flag(help: "Print long arrays (such as the vocabulary) in full.")
+    var full = false
+
+    func run() throws {
+        let gguf: GGUFFile
+        do { gguf = try GGUFFile(path: file) } catch { throw CLIError(error.description) }
+        print("\(file): GGUF v\(gguf.version), \(gguf.metadata.count) metadata entries, \(gguf.tensors.count) tensors, alignment \(gguf.alignment)")
+        print("\nmetadata:")
+        for (key, value) in gguf.metadata {
+            if full, case .array(_, let items) = value {
+                print("  \(key) = [\(items.map(\.description).joined(separator: ", "))]")
+            } else {
+                print("  \(key) = \(value)")
+            }
+        }
+        print("\ntensors:")
+        let width = gguf.tensors.map(\.name.count).max() ?? 4
+        var total = 0
+        var byGroup = [String: (count: Int, bytes: Int)]()
+        for t in gguf.tensors {
+            let name = t.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            let type = t.type.name.padding(toLength: 5, withPad: " ", startingAt: 0)
+            print("  \(name)  \(type)  \(String(describing: t.shape).padding(toLength: 14, withPad: " ", startingAt: 0))  \(t.byteCount)")
+            total += t.byteCount
+            let group = String(t.name.prefix { $0 != "." })
+            byGroup[group, default: (0, 0)].count += 1
+            byGroup[group, default: (0, 0)].bytes += t.byteCount
+        }
+        print("\nby prefix:")
+        for (group, g) in byGroup.sorted(by: { $0.key < $1.key }) {
+            print("  \(group).*: \(g.count) tensors, \(formatBytes(g.bytes))")
+        }
+        print("total tensor data: \(formatBytes(total))")
+    }
+}
+
+func formatBytes(_ n: Int) -> String {
+    let units = ["B", "KiB", "MiB", "GiB"]
+    var v = Double(n), u = 0
+    while v >= 1024 && u < units.count - 1 { v /= 1024; u += 1 }
+    return u == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[u])
+}
