@@ -98,8 +98,7 @@ void mmssr_gelu_tanh(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
         float u = 0.7978845608028654f * (v + 0.044715f * v * v * v);
-        // tanh(u) = 1 - 2 / (exp(2u) + 1), stable for both signs once exp is clamped.
-        float th = 1.0f - 2.0f / (expf_inline(2.0f * u) + 1.0f);
-        x[i] = 0.5f * v * (1.0f + th);
+        // 0.5 (1 + tanh(u)) = sigmoid(2u): no cancellation in the negative tail.
+        x[i] = v / (1.0f + expf_inline(-2.0f * u));
     }
 }
