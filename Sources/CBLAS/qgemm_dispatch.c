@@ -1,0 +1,95 @@
+// Kernel selection and the public entry points of mmssr_qgemm.h.
+
+#include "mmssr_qgemm.h"
+#include "qgemm_internal.h"
+
+#include <string.h>
+
+int mmssr_qgemm_supported(int k) {
+    switch (k) {
+    case MMSSR_QK_SCALAR: return 1;
+#if defined(__x86_64__)
+    case MMSSR_QK_AVX2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case MMSSR_QK_VNNI:
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+#endif
+    default: return 0;
+    }
+}
+
+int mmssr_qgemm_best_kernel(void) {
+    if (mmssr_qgemm_supported(MMSSR_QK_VNNI)) return MMSSR_QK_VNNI;
+    if (mmssr_qgemm_supported(MMSSR_QK_AVX2)) return MMSSR_QK_AVX2;
+    return MMSSR_QK_SCALAR;
+}
+
+int mmssr_qgemm_parse_kernel(const char *name) {
+    static const char *const names[] = {"scalar", "avx2", "vnni"};
+    for (int k = 0; k < 3; k++)
+        if (strcmp(name, names[k]) == 0) return mmssr_qgemm_supported(k) ? k : -2;
+    return -1;
+}
+
+int mmssr_qgemm_panel_width(int k) {
+#if defined(__x86_64__)
+    if (k == MMSSR_QK_AVX2) return QGEMM_AVX2_NR;
+    if (k == MMSSR_QK_VNNI) return QGEMM_VNNI_NR;
+#endif
+    (void)k;
+    return 1;
+}
+
+int mmssr_qgemm_row_block(int k) {
+#if defined(__x86_64__)
+    if (k == MMSSR_QK_AVX2) return QGEMM_AVX2_MR;
+    if (k == MMSSR_QK_VNNI) return QGEMM_VNNI_MR;
+#endif
+    (void)k;
+    return 1;
+}
+
+size_t mmssr_qgemm_packed_size(int k, int n, int kdim) {
+#if defined(__x86_64__)
+    if (k == MMSSR_QK_AVX2) return qgemm_avx2_packed_size(n, kdim);
+    if (k == MMSSR_QK_VNNI) return qgemm_vnni_packed_size(n, kdim);
+#endif
+    (void)k;
+    return qgemm_scalar_packed_size(n, kdim);
+}
+
+void mmssr_qgemm_pack(int k, const int8_t *w, int n, int kdim, void *dst) {
+#if defined(__x86_64__)
+    if (k == MMSSR_QK_AVX2) { qgemm_avx2_pack(w, n, kdim, dst); return; }
+    if (k == MMSSR_QK_VNNI) { qgemm_vnni_pack(w, n, kdim, dst); return; }
+#endif
+    qgemm_scalar_pack(w, n, kdim, dst);
+}
+
+size_t mmssr_qgemm_act_row_bytes(int k, int kdim) {
+#if defined(__x86_64__)
+    if (k == MMSSR_QK_AVX2) return qgemm_avx2_act_row_bytes(kdim);
+    if (k == MMSSR_QK_VNNI) return qgemm_vnni_act_row_bytes(kdim);
+#endif
+    (void)k;
+    return qgemm_scalar_act_row_bytes(kdim);
+}
+
+void mmssr_qgemm_quantize(int k, const float *x, int kdim, int m_lo, int m_hi, void *qa, float *a_scale) {
+#if defined(__x86_64__)
+    if (k == MMSSR_QK_AVX2) { qgemm_avx2_quantize(x, kdim, m_lo, m_hi, qa, a_scale); return; }
+    if (k == MMSSR_QK_VNNI) { qgemm_vnni_quantize(x, kdim, m_lo, m_hi, qa, a_scale); return; }
+#endif
+    qgemm_scalar_quantize(x, kdim, m_lo, m_hi, qa, a_scale);
+}
+
+void mmssr_qgemm_compute(int k, const void *packed, const void *qa, int n, int kdim, int m_lo, int m_hi, int n_lo,
+                         int n_hi, const float *a_scale, const float *w_scale, const float *bias, float *out,
+                         int32_t *out_i32) {
+    const qgemm_epilogue ep = {n, a_scale, w_scale, bias, out, out_i32};
+#if defined(__x86_64__)
+    if (k == MMSSR_QK_AVX2) { qgemm_avx2_compute(packed, qa, kdim, m_lo, m_hi, n_lo, n_hi, &ep); return; }
+    if (k == MMSSR_QK_VNNI) { qgemm_vnni_compute(packed, qa, kdim, m_lo, m_hi, n_lo, n_hi, &ep); return; }
+#endif
+    qgemm_scalar_compute(packed, qa, kdim, m_lo, m_hi, n_lo, n_hi, &ep);
+}

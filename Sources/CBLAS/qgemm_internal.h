@@ -1,0 +1,69 @@
+#ifndef MMSSR_QGEMM_INTERNAL_H
+#define MMSSR_QGEMM_INTERNAL_H
+
+// Shared by the qgemm_*.c files only: per-kernel entry points behind the dispatch in qgemm_dispatch.c.
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+static inline size_t qgemm_round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
+
+// The per-row quantisation parameters every kernel uses, so all kernels see the same integers.
+static inline void qgemm_row_params(float absmax, float *inv, float *scale) {
+    if (absmax > 0.0f && isfinite(absmax)) {
+        *inv = 127.0f / absmax;
+        *scale = absmax / 127.0f;
+    } else {
+        *inv = 0.0f;
+        *scale = 0.0f;
+    }
+}
+
+// One element: the scalar definition the SIMD quantisers reproduce (rint under the default rounding
+// mode is round-half-even, as vcvtps2dq is).
+static inline int32_t qgemm_quantize_one(float x, float inv) {
+    float r = nearbyintf(x * inv);
+    if (r > 127.0f) r = 127.0f;
+    if (r < -127.0f) r = -127.0f;
+    return (int32_t)r;
+}
+
+float qgemm_absmax_scalar(const float *x, int n);
+
+// Epilogue arguments of one compute call.
+typedef struct {
+    int n;                 // true column count (row stride of the outputs)
+    const float *a_scale;  // per row
+    const float *w_scale;  // per column
+    const float *bias;     // per column or NULL
+    float *out;            // fp32 result, used when out_i32 is NULL
+    int32_t *out_i32;      // exact integer result
+} qgemm_epilogue;
+
+size_t qgemm_scalar_packed_size(int n, int kdim);
+void qgemm_scalar_pack(const int8_t *w, int n, int kdim, void *dst);
+size_t qgemm_scalar_act_row_bytes(int kdim);
+void qgemm_scalar_quantize(const float *x, int kdim, int m_lo, int m_hi, void *qa, float *a_scale);
+void qgemm_scalar_compute(const void *packed, const void *qa, int kdim, int m_lo, int m_hi, int n_lo, int n_hi,
+                          const qgemm_epilogue *ep);
+
+#if defined(__x86_64__)
+enum { QGEMM_AVX2_MR = 6, QGEMM_AVX2_NR = 16, QGEMM_VNNI_MR = 6, QGEMM_VNNI_NR = 64, QGEMM_VNNI_MC = 96 };
+
+size_t qgemm_avx2_packed_size(int n, int kdim);
+void qgemm_avx2_pack(const int8_t *w, int n, int kdim, void *dst);
+size_t qgemm_avx2_act_row_bytes(int kdim);
+void qgemm_avx2_quantize(const float *x, int kdim, int m_lo, int m_hi, void *qa, float *a_scale);
+void qgemm_avx2_compute(const void *packed, const void *qa, int kdim, int m_lo, int m_hi, int n_lo, int n_hi,
+                        const qgemm_epilogue *ep);
+
+size_t qgemm_vnni_packed_size(int n, int kdim);
+void qgemm_vnni_pack(const int8_t *w, int n, int kdim, void *dst);
+size_t qgemm_vnni_act_row_bytes(int kdim);
+void qgemm_vnni_quantize(const float *x, int kdim, int m_lo, int m_hi, void *qa, float *a_scale);
+void qgemm_vnni_compute(const void *packed, const void *qa, int kdim, int m_lo, int m_hi, int n_lo, int n_hi,
+                        const qgemm_epilogue *ep);
+#endif
+
+#endif

@@ -1,0 +1,155 @@
+// AVX-512 VNNI kernel: vpdpbusd multiplies unsigned by signed bytes, so activations are stored as
+// u8 = q + 128 and the packed weights carry corr[n] = 128 * sum_k w[n][k], subtracted once per output.
+//
+// Packed weight layout: corr int32[npad] (padded to 64 bytes), then column panels of up to 64 columns,
+// each [kp/4][width][4] bytes so one 64-byte load gives 16 columns x 4 consecutive k. Register block:
+// 6 rows x 64 columns = 24 zmm accumulators, 4 weight vectors, one broadcast activation.
+
+#include "qgemm_internal.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include <string.h>
+
+#define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+
+static size_t vnni_kp(int kdim) { return qgemm_round_up((size_t)kdim, 4); }
+static size_t vnni_npad(int n) { return qgemm_round_up((size_t)n, 16); }
+static size_t vnni_header(int n) { return qgemm_round_up(vnni_npad(n) * sizeof(int32_t), 64); }
+
+size_t qgemm_vnni_packed_size(int n, int kdim) { return vnni_header(n) + vnni_npad(n) * vnni_kp(kdim); }
+
+size_t qgemm_vnni_act_row_bytes(int kdim) { return vnni_kp(kdim); }
+
+void qgemm_vnni_pack(const int8_t *w, int n, int kdim, void *dst) {
+    size_t kp = vnni_kp(kdim), npad = vnni_npad(n);
+    int32_t *corr = dst;
+    int8_t *panels = (int8_t *)dst + vnni_header(n);
+    memset(dst, 0, qgemm_vnni_packed_size(n, kdim));
+    for (size_t c = 0; c < npad; c++) {
+        size_t n0 = c / QGEMM_VNNI_NR * QGEMM_VNNI_NR;
+        size_t width = npad - n0 < QGEMM_VNNI_NR ? npad - n0 : QGEMM_VNNI_NR;
+        int8_t *panel = panels + n0 * kp;
+        int32_t sum = 0;
+        if (c < (size_t)n) {
+            for (size_t k = 0; k < (size_t)kdim; k++) {
+                int8_t v = w[c * kdim + k];
+                panel[(k / 4) * width * 4 + (c - n0) * 4 + k % 4] = v;
+                sum += v;
+            }
+        }
+        corr[c] = 128 * sum;
+    }
+}
+
+VNNI_TARGET static float vnni_absmax(const float *x, int n) {
+    __m512 m = _mm512_setzero_ps();
+    int k = 0;
+    for (; k + 16 <= n; k += 16) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
+    if (k < n) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_maskz_loadu_ps((__mmask16)((1u << (n - k)) - 1), x + k)));
+    return _mm512_reduce_max_ps(m);
+}
+
+VNNI_TARGET void qgemm_vnni_quantize(const float *x, int kdim, int m_lo, int m_hi, void *qa, float *a_scale) {
+    size_t kp = vnni_kp(kdim);
+    const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127);
+    const __m128i offset = _mm_set1_epi8((char)0x80);
+    for (int m = m_lo; m < m_hi; m++) {
+        const float *row = x + (size_t)m * kdim;
+        uint8_t *q = (uint8_t *)qa + (size_t)m * kp;
+        float inv;
+        qgemm_row_params(vnni_absmax(row, kdim), &inv, &a_scale[m]);
+        const __m512 vinv = _mm512_set1_ps(inv);
+        for (int k = 0; k < kdim; k += 16) {
+            __mmask16 mask = kdim - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (kdim - k)) - 1);
+            __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, row + k), vinv));
+            v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+            _mm_mask_storeu_epi8(q + k, mask, _mm_xor_si128(_mm512_cvtepi32_epi8(v), offset));
+        }
+        for (size_t k = (size_t)kdim; k < kp; k++) q[k] = 0x80;
+    }
+}
+
+static inline __attribute__((always_inline)) VNNI_TARGET void vnni_block(
+    const int mr, const int nv, const uint8_t *a, size_t kp, const int8_t *panel, int width, int m0, int n0,
+    const int32_t *corr, const qgemm_epilogue *ep) {
+    __m512i acc[QGEMM_VNNI_MR][4];
+    for (int r = 0; r < mr; r++)
+        for (int v = 0; v < nv; v++) acc[r][v] = _mm512_setzero_si512();
+    // The output lines are cold (a fresh activation buffer): ask for them now so their read-for-ownership
+    // overlaps the k loop instead of stalling the stores at the end.
+    for (int r = 0; r < mr; r++)
+        for (int v = 0; v < nv; v++) {
+            const size_t o = (size_t)(m0 + r) * ep->n + n0 + v * 16;
+            if (ep->out_i32) __builtin_prefetch(ep->out_i32 + o, 1, 3);
+            else __builtin_prefetch(ep->out + o, 1, 3);
+        }
+    const size_t groups = kp / 4;
+    const int8_t *b = panel;
+    for (size_t g = 0; g < groups; g++, b += (size_t)width * 4) {
+        __m512i bv[4];
+        for (int v = 0; v < nv; v++) bv[v] = _mm512_load_si512((const void *)(b + v * 64));
+        for (int r = 0; r < mr; r++) {
+            int32_t quad;
+            memcpy(&quad, a + r * kp + g * 4, 4);
+            const __m512i av = _mm512_set1_epi32(quad);
+            for (int v = 0; v < nv; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
+        }
+    }
+    for (int v = 0; v < nv; v++) {
+        const int col = n0 + v * 16;
+        const int left = ep->n - col;
+        const __mmask16 mask = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+        const __m512i c = _mm512_load_si512((const void *)(corr + col));
+        if (ep->out_i32) {
+            for (int r = 0; r < mr; r++)
+                _mm512_mask_storeu_epi32(ep->out_i32 + (size_t)(m0 + r) * ep->n + col, mask, _mm512_sub_epi32(acc[r][v], c));
+            continue;
+        }
+        const __m512 ws = _mm512_maskz_loadu_ps(mask, ep->w_scale + col);
+        const __m512 bias = ep->bias ? _mm512_maskz_loadu_ps(mask, ep->bias + col) : _mm512_setzero_ps();
+        for (int r = 0; r < mr; r++) {
+            const __m512 s = _mm512_mul_ps(ws, _mm512_set1_ps(ep->a_scale[m0 + r]));
+            const __m512 f = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][v], c));
+            _mm512_mask_storeu_ps(ep->out + (size_t)(m0 + r) * ep->n + col, mask, _mm512_fmadd_ps(f, s, bias));
+        }
+    }
+}
+
+#define VNNI_ROWS(NV)                                                                                     \
+    switch (mr) {                                                                                         \
+    case 6: vnni_block(6, NV, a, kp, panel, width, m, n0, corr, ep); break;                               \
+    case 5: vnni_block(5, NV, a, kp, panel, width, m, n0, corr, ep); break;                               \
+    case 4: vnni_block(4, NV, a, kp, panel, width, m, n0, corr, ep); break;                               \
+    case 3: vnni_block(3, NV, a, kp, panel, width, m, n0, corr, ep); break;                               \
+    case 2: vnni_block(2, NV, a, kp, panel, width, m, n0, corr, ep); break;                               \
+    default: vnni_block(1, NV, a, kp, panel, width, m, n0, corr, ep); break;                              \
+    }
+
+VNNI_TARGET void qgemm_vnni_compute(const void *packed, const void *qa, int kdim, int m_lo, int m_hi, int n_lo,
+                                    int n_hi, const qgemm_epilogue *ep) {
+    const size_t kp = vnni_kp(kdim);
+    const int npad = (int)vnni_npad(ep->n);
+    const int32_t *corr = packed;
+    const int8_t *panels = (const int8_t *)packed + vnni_header(ep->n);
+    if (n_hi > npad) n_hi = npad;
+    // A block of QGEMM_VNNI_MC rows stays in L2 while every weight panel passes over it.
+    for (int mc = m_lo; mc < m_hi; mc += QGEMM_VNNI_MC) {
+        const int mc_hi = m_hi - mc < QGEMM_VNNI_MC ? m_hi : mc + QGEMM_VNNI_MC;
+        for (int n0 = n_lo; n0 < n_hi; n0 += QGEMM_VNNI_NR) {
+            const int width = npad - n0 < QGEMM_VNNI_NR ? npad - n0 : QGEMM_VNNI_NR;
+            const int8_t *panel = panels + (size_t)n0 * kp;
+            for (int m = mc; m < mc_hi; m += QGEMM_VNNI_MR) {
+                const int mr = mc_hi - m < QGEMM_VNNI_MR ? mc_hi - m : QGEMM_VNNI_MR;
+                const uint8_t *a = (const uint8_t *)qa + (size_t)m * kp;
+                switch (width / 16) {
+                case 4: VNNI_ROWS(4) break;
+                case 3: VNNI_ROWS(3) break;
+                case 2: VNNI_ROWS(2) break;
+                default: VNNI_ROWS(1) break;
+                }
+            }
+        }
+    }
+}
+#endif

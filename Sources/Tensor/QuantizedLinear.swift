@@ -1,0 +1,252 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CBLAS
+
+/// Int8 fully connected layer `y = x W^T + b`, a drop-in for the fp32 `Linear`.
+///
+/// Weights are int8 per output channel (`W ~= weight * scales[:, None]`), packed once at init into the
+/// layout of the chosen kernel. Each forward quantises the rows of `x` to int8 (one scale per row),
+/// accumulates in int32 and dequantises with both scales before adding the bias, all in fp32.
+public struct QuantizedLinear: LinearLayer {
+    /// The int8 GEMM implementations in Sources/CBLAS; all give identical integer sums.
+    public enum Kernel: Int32, Sendable, CaseIterable, CustomStringConvertible {
+        case scalar = 0, avx2 = 1, vnni = 2
+
+        public var description: String {
+            switch self {
+            case .scalar: "scalar"
+            case .avx2: "avx2"
+            case .vnni: "vnni"
+            }
+        }
+
+        public var isSupported: Bool { mmssr_qgemm_supported(rawValue) != 0 }
+
+        /// The fastest kernel this CPU runs.
+        public static var best: Kernel { Kernel(rawValue: mmssr_qgemm_best_kernel()) ?? .scalar }
+
+        /// The kernel `MMSSR_KERNEL` forces, or `best` when it is unset.
+        public static func fromEnvironment() throws(KernelChoiceError) -> Kernel {
+            guard let value = getenv("MMSSR_KERNEL") else { return best }
+            return try named(String(cString: value))
+        }
+
+        public static func named(_ name: String) throws(KernelChoiceError) -> Kernel {
+            let code = mmssr_qgemm_parse_kernel(name)
+            if let kernel = Kernel(rawValue: code) { return kernel }
+            throw KernelChoiceError(name: name, isKnown: code == -2)
+        }
+
+        /// Resolved once per process. An invalid `MMSSR_KERNEL` stops the process with the error's message:
+        /// forcing a kernel is a deliberate request, so silently running another would mislead (the CLI
+        /// checks `fromEnvironment()` at start-up to report it cleanly).
+        public static let selected: Kernel = {
+            do throws(KernelChoiceError) {
+                return try fromEnvironment()
+            } catch {
+                fatalError(error.description)
+            }
+        }()
+    }
+
+    public struct KernelChoiceError: Error, CustomStringConvertible {
+        public let name: String
+        /// True when the kernel exists but this CPU cannot run it.
+        public let isKnown: Bool
+
+        public var description: String {
+            isKnown
+                ? "MMSSR_KERNEL=\(name): this CPU does not support that kernel"
+                : "MMSSR_KERNEL=\(name): unknown kernel (expected scalar, avx2 or vnni)"
+        }
+    }
+
+    public let inFeatures: Int
+    public let outFeatures: Int
+    public let kernel: Kernel
+    private let packed: PackedWeights
+    private let scales: [Float]
+    private let bias: [Float]?
+
+    /// `weight` is row-major `[outFeatures, inFeatures]` as stored in the model file; `scales` has one
+    /// entry per output row. Uses `Kernel.selected`.
+    public init(weight: [Int8], scales: [Float], bias: [Float]?, outFeatures: Int, inFeatures: Int) {
+        self.init(weight: weight, scales: scales, bias: bias, outFeatures: outFeatures, inFeatures: inFeatures,
+                  kernel: .selected)
+    }
+
+    public init(weight: [Int8], scales: [Float], bias: [Float]?, outFeatures: Int, inFeatures: Int, kernel: Kernel) {
+        precondition(weight.count == outFeatures * inFeatures,
+                     "QuantizedLinear: weight has \(weight.count) values, expected \(outFeatures)x\(inFeatures)")
+        precondition(scales.count == outFeatures, "QuantizedLinear: \(scales.count) scales for \(outFeatures) outputs")
+        precondition(bias.map { $0.count == outFeatures } ?? true, "QuantizedLinear: bias length differs from outFeatures")
+        precondition(kernel.isSupported, "QuantizedLinear: kernel \(kernel) is not supported on this CPU")
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        self.kernel = kernel
+        self.packed = PackedWeights(kernel: kernel, weight: weight, rows: outFeatures, cols: inFeatures)
+        self.scales = scales
+        self.bias = bias
+    }
+
+    /// Quantises an fp32 `[outFeatures, inFeatures]` weight per output row (see `Quantization`).
+    public static func quantizing(weight: [Float], bias: [Float]?, outFeatures: Int, inFeatures: Int,
+                                  kernel: Kernel = .selected) -> QuantizedLinear {
+        let q = Quantization.quantizeRows(weight, rows: outFeatures, cols: inFeatures)
+        return QuantizedLinear(weight: q.values, scales: q.scales, bias: bias, outFeatures: outFeatures,
+                               inFeatures: inFeatures, kernel: kernel)
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        precondition(x.cols == inFeatures, "QuantizedLinear: input has \(x.cols) features, expected \(inFeatures)")
+        let rows = x.rows
+        let acts = QuantizedActivations(kernel: kernel, rows: rows, cols: inFeatures)
+        let plan = WorkSplit(kernel: kernel, rows: rows, cols: outFeatures)
+        let k = kernel.rawValue, kdim = Int32(inFeatures)
+        return x.data.withUnsafeBufferPointer { xp in
+            // Splitting by rows lets each worker quantise exactly the rows it multiplies.
+            if plan.byRows {
+                return product(acts, plan) { chunk in
+                    let r = plan.rows(chunk)
+                    mmssr_qgemm_quantize(k, xp.baseAddress, kdim, Int32(r.lowerBound), Int32(r.upperBound),
+                                         acts.buffer, acts.scales)
+                }
+            }
+            mmssr_qgemm_quantize(k, xp.baseAddress, kdim, 0, Int32(rows), acts.buffer, acts.scales)
+            return product(acts, plan) { _ in }
+        }
+    }
+
+    /// Quantises the rows of `x` for `forward(quantized:)`; the two together equal `forward(x)`.
+    /// Separate so the quantisation cost can be measured on its own.
+    public func quantize(_ x: Tensor) -> QuantizedActivations {
+        precondition(x.cols == inFeatures, "QuantizedLinear: input has \(x.cols) features, expected \(inFeatures)")
+        let acts = QuantizedActivations(kernel: kernel, rows: x.rows, cols: inFeatures)
+        let plan = WorkSplit(kernel: kernel, rows: x.rows, cols: inFeatures)
+        x.data.withUnsafeBufferPointer { xp in
+            Parallel.forEach(plan.rowChunks) { chunk in
+                let r = plan.rows(chunk)
+                mmssr_qgemm_quantize(kernel.rawValue, xp.baseAddress, Int32(inFeatures), Int32(r.lowerBound),
+                                     Int32(r.upperBound), acts.buffer, acts.scales)
+            }
+        }
+        return acts
+    }
+
+    public func forward(quantized acts: QuantizedActivations) -> Tensor {
+        precondition(acts.kernel == kernel && acts.cols == inFeatures,
+                     "QuantizedLinear: activations quantised for \(acts.kernel) x \(acts.cols), layer is \(kernel) x \(inFeatures)")
+        return product(acts, WorkSplit(kernel: kernel, rows: acts.rows, cols: outFeatures)) { _ in }
+    }
+
+    /// Runs the GEMM over `plan`'s chunks; `prepare(chunk)` runs first inside each chunk.
+    private func product(_ acts: QuantizedActivations, _ plan: WorkSplit, prepare: (Int) -> Void) -> Tensor {
+        let rows = acts.rows, n = outFeatures
+        let out = [Float](unsafeUninitializedCapacity: rows * n) { buffer, count in
+            scales.withUnsafeBufferPointer { ws in
+                withOptionalPointer(bias) { bp in
+                    Parallel.forEach(plan.chunks) { chunk in
+                        prepare(chunk)
+                        let r = plan.byRows ? plan.rows(chunk) : 0..<rows
+                        let c = plan.byRows ? 0..<n : plan.columns(chunk)
+                        mmssr_qgemm_compute(kernel.rawValue, packed.pointer, acts.buffer, Int32(n), Int32(inFeatures),
+                                            Int32(r.lowerBound), Int32(r.upperBound), Int32(c.lowerBound),
+                                            Int32(c.upperBound), acts.scales, ws.baseAddress, bp,
+                                            buffer.baseAddress, nil)
+                    }
+                }
+            }
+            count = rows * n
+        }
+        return Tensor(shape: [rows, n], data: out)
+    }
+}
+
+/// Activations quantised for one kernel: the encoded rows and one fp32 scale per row.
+///
+/// Invariant for `@unchecked Sendable`: the buffers are written only by `QuantizedLinear` while it
+/// quantises (each worker its own rows) and are read-only once handed out.
+public final class QuantizedActivations: @unchecked Sendable {
+    public let kernel: QuantizedLinear.Kernel
+    public let rows: Int
+    public let cols: Int
+    let buffer: UnsafeMutableRawPointer
+    let scales: UnsafeMutablePointer<Float>
+
+    init(kernel: QuantizedLinear.Kernel, rows: Int, cols: Int) {
+        self.kernel = kernel
+        self.rows = rows
+        self.cols = cols
+        let bytes = rows * mmssr_qgemm_act_row_bytes(kernel.rawValue, Int32(cols))
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 64)
+        scales = UnsafeMutablePointer<Float>.allocate(capacity: max(rows, 1))
+    }
+
+    deinit {
+        buffer.deallocate()
+        scales.deallocate()
+    }
+}
+
+/// Weights packed for one kernel.
+///
+/// Invariant for `@unchecked Sendable`: the buffer is filled in init and never written again, so any
+/// number of threads may read it; it is freed in deinit, after the last layer holding it is gone.
+private final class PackedWeights: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer
+
+    init(kernel: QuantizedLinear.Kernel, weight: [Int8], rows: Int, cols: Int) {
+        let bytes = mmssr_qgemm_packed_size(kernel.rawValue, Int32(rows), Int32(cols))
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 64)
+        weight.withUnsafeBufferPointer {
+            mmssr_qgemm_pack(kernel.rawValue, $0.baseAddress, Int32(rows), Int32(cols), pointer)
+        }
+    }
+
+    deinit { pointer.deallocate() }
+}
+
+/// How a product is cut across `Parallel`'s workers: by blocks of rows when there are enough rows (each
+/// worker then streams the whole packed weight, which fits its L2), else by column panels.
+private struct WorkSplit {
+    let rowCount: Int
+    let colCount: Int
+    let rowBlock: Int
+    let panel: Int
+    let byRows: Bool
+    let rowChunks: Int
+    let chunks: Int
+
+    init(kernel: QuantizedLinear.Kernel, rows: Int, cols: Int) {
+        rowCount = rows
+        colCount = cols
+        rowBlock = Int(mmssr_qgemm_row_block(kernel.rawValue))
+        panel = Int(mmssr_qgemm_panel_width(kernel.rawValue))
+        let workers = Parallel.threads
+        let rowBlocks = (rows + rowBlock - 1) / rowBlock
+        let panels = (cols + panel - 1) / panel
+        rowChunks = max(1, min(workers, rowBlocks))
+        byRows = rowBlocks >= 4 * workers || rowBlocks >= panels
+        chunks = byRows ? rowChunks : max(1, min(workers, panels))
+    }
+
+    /// Rows of chunk `c`, cut on register-block boundaries.
+    func rows(_ c: Int) -> Range<Int> {
+        let blocks = (rowCount + rowBlock - 1) / rowBlock
+        let lo = blocks * c / rowChunks * rowBlock, hi = blocks * (c + 1) / rowChunks * rowBlock
+        return min(lo, rowCount)..<min(hi, rowCount)
+    }
+
+    /// Columns of chunk `c`, cut on panel boundaries.
+    func columns(_ c: Int) -> Range<Int> {
+        let panels = (colCount + panel - 1) / panel
+        let lo = panels * c / chunks * panel, hi = panels * (c + 1) / chunks * panel
+        return min(lo, colCount)..<min(hi, colCount)
+    }
+}
+
+private func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let array else { return body(nil) }
+    return array.withUnsafeBufferPointer { body($0.baseAddress) }
+}
