@@ -1,0 +1,47 @@
+/// Building layers from a model file. A layer's precision follows its tensors' stored types (I8 weight plus
+/// `.weight.scale` -> int8 layer; F32/F16 -> fp32 layer), never their names, so one model definition runs
+/// both the int8 and the fp32 file.
+extension GGUFFile {
+    /// A linear layer from `PREFIX.weight` (`[out, in]`) and `PREFIX.bias`. Several prefixes are fused into
+    /// one layer whose outputs are concatenated in order (q, k and v as one GEMM). `dequantize` runs an int8
+    /// file's matrices in fp32.
+    public func linear(_ prefixes: String..., dequantize: Bool = false) throws(ModelFileError) -> any LinearLayer {
+        var weights = [Float](), quants = [Int8](), scales = [Float](), biases = [Float]()
+        var inFeatures = -1, outFeatures = 0, quantized = false
+        for prefix in prefixes {
+            guard let w = info("\(prefix).weight"), w.shape.count == 2 else {
+                throw ModelFileError(path: path, offset: nil, reason: "tensor \(prefix).weight is missing or not a matrix")
+            }
+            if inFeatures >= 0 && w.shape[1] != inFeatures {
+                throw ModelFileError(path: path, offset: w.offset, reason: "\(prefix).weight has \(w.shape[1]) inputs, expected \(inFeatures)")
+            }
+            inFeatures = w.shape[1]
+            outFeatures += w.shape[0]
+            biases += try floats(tensor: "\(prefix).bias", shape: [w.shape[0]])
+            if w.type == .i8 {
+                quantized = true
+                quants += try int8s(tensor: "\(prefix).weight")
+                scales += try floats(tensor: "\(prefix).weight.scale", shape: [w.shape[0]])
+            } else {
+                weights += try floats(tensor: "\(prefix).weight")
+            }
+        }
+        if quantized && !weights.isEmpty {
+            throw ModelFileError(path: path, offset: nil, reason: "cannot fuse int8 and fp32 matrices: \(prefixes.joined(separator: ", "))")
+        }
+        if !quantized {
+            return Linear(weight: weights, bias: biases, outFeatures: outFeatures, inFeatures: inFeatures)
+        }
+        if dequantize {
+            let w = (0..<quants.count).map { Float(quants[$0]) * scales[$0 / inFeatures] }
+            return Linear(weight: w, bias: biases, outFeatures: outFeatures, inFeatures: inFeatures)
+        }
+        return QuantizedLinear(weight: quants, scales: scales, bias: biases, outFeatures: outFeatures, inFeatures: inFeatures)
+    }
+
+    /// LayerNorm from `PREFIX.weight` and `PREFIX.bias`.
+    public func layerNorm(_ prefix: String, eps: Float) throws(ModelFileError) -> LayerNorm {
+        let w = try floats(tensor: "\(prefix).weight")
+        return LayerNorm(weight: w, bias: try floats(tensor: "\(prefix).bias", shape: [w.count]), eps: eps)
+    }
+}
