@@ -1,0 +1,284 @@
+/// Reads flat Parquet files: what `ParquetTableWriter` writes, and uncompressed files from other writers
+/// (pyarrow with `compression='none'`), PLAIN or dictionary encoded, data pages v1 or v2.
+/// Row groups are read one at a time, so memory is bounded by the largest row group.
+public final class ParquetTableReader: ScoreTableReader {
+    enum Column {
+        case ints([Int64?])
+        case floats([Float?])
+        case strings([String?])
+    }
+
+    private struct Leaf {
+        let name: String
+        let type: ParquetPhysical
+        let maxDefinition: Int
+    }
+
+    private let file: RandomAccessFile
+    private let leaves: [Leaf]
+    private let rowGroups: [[Int16: ThriftValue]]
+    public let rowCount: Int
+    private var group = 0
+    private var columns: [String: Column] = [:]
+    private var rowInGroup = 0
+    private var rowsInGroup = 0
+
+    public var path: String { file.path }
+
+    public init(path: String) throws(TableError) {
+        file = try RandomAccessFile(path: path)
+        let size = file.size
+        guard size >= 12 else { throw .malformed(path: path, location: "byte 0", reason: "too short for Parquet") }
+        let head = try file.read(at: 0, count: 4)
+        let tail = try file.read(at: size - 8, count: 8)
+        guard head == ParquetMagic.bytes, Array(tail[4...]) == ParquetMagic.bytes else {
+            throw .malformed(path: path, location: "byte 0", reason: "not a Parquet file (no PAR1 magic)")
+        }
+        let footerLength = Int(tail[0]) | Int(tail[1]) << 8 | Int(tail[2]) << 16 | Int(tail[3]) << 24
+        let footerOffset = size - 8 - footerLength
+        guard footerOffset >= 4 else {
+            throw .malformed(path: path, location: "byte \(size - 8)", reason: "footer length \(footerLength) exceeds the file")
+        }
+        let footer = try file.read(at: footerOffset, count: footerLength)
+        let meta: [Int16: ThriftValue]
+        do {
+            meta = try footer.withUnsafeBufferPointer { (buf) throws(ThriftReader.Failure) in
+                var reader = ThriftReader(buf)
+                return try reader.readStruct()
+            }
+        } catch {
+            throw .malformed(path: path, location: "byte \(footerOffset)", reason: "bad footer: \(error.reason)")
+        }
+        guard let schema = meta[2]?.list, let root = schema.first?.fields else {
+            throw .malformed(path: path, location: "footer", reason: "no schema")
+        }
+        guard Int(root[5]?.int ?? -1) == schema.count - 1 else {
+            throw .malformed(path: path, location: "footer", reason: "nested schemas are not supported")
+        }
+        var leaves: [Leaf] = []
+        for element in schema.dropFirst() {
+            guard let f = element.fields, let name = f[4]?.string else {
+                throw .malformed(path: path, location: "footer", reason: "bad schema element")
+            }
+            guard f[5] == nil, let raw = f[1]?.int, let type = ParquetPhysical(rawValue: Int32(raw)) else {
+                throw .malformed(path: path, location: "footer", reason: "column '\(name)' is nested or untyped")
+            }
+            let repetition = f[3]?.int ?? 0
+            guard repetition != 2 else {
+                throw .malformed(path: path, location: "footer", reason: "column '\(name)' is repeated")
+            }
+            leaves.append(Leaf(name: name, type: type, maxDefinition: repetition == 1 ? 1 : 0))
+        }
+        self.leaves = leaves
+        rowGroups = (meta[4]?.list ?? []).compactMap(\.fields)
+        rowCount = Int(meta[3]?.int ?? 0)
+        for required in ["idx", "status"] where !leaves.contains(where: { $0.name == required }) {
+            throw .missingColumn(path: path, column: required)
+        }
+    }
+
+    public func next() throws(TableError) -> ScoreRow? {
+        while rowInGroup >= rowsInGroup {
+            guard group < rowGroups.count else { return nil }
+            try load(group: group)
+            group += 1
+        }
+        defer { rowInGroup += 1 }
+        return row(rowInGroup)
+    }
+
+    private func row(_ i: Int) -> ScoreRow {
+        func string(_ name: String) -> String {
+            if case let .strings(v)? = columns[name] { return v[i] ?? "" }
+            return ""
+        }
+        func float(_ name: String) -> Float? {
+            if case let .floats(v)? = columns[name] { return v[i] }
+            return nil
+        }
+        var idx: Int64 = 0
+        if case let .ints(v)? = columns["idx"] { idx = v[i] ?? 0 }
+        return ScoreRow(
+            idx: idx, id: string("id"), image: string("image"), imageSource: string("image_source"),
+            status: string("status") == "ok" ? .ok : .error, error: string("error"),
+            scores: Capabilities.keys.map(float), styleLogits: Styles.keys.map(float), styles: string("styles"))
+    }
+
+    private func malformed(_ column: String, _ reason: String) -> TableError {
+        .malformed(path: path, location: "row group \(group), column \(column)", reason: reason)
+    }
+
+    private func load(group g: Int) throws(TableError) {
+        let chunks = (rowGroups[g][1]?.list ?? []).compactMap(\.fields)
+        guard chunks.count == leaves.count else { throw malformed("*", "has \(chunks.count) column chunks for \(leaves.count) columns") }
+        rowsInGroup = Int(rowGroups[g][3]?.int ?? 0)
+        rowInGroup = 0
+        columns.removeAll(keepingCapacity: true)
+        for (leaf, chunk) in zip(leaves, chunks) where ScoreColumns.all.contains(leaf.name) {
+            guard let meta = chunk[3]?.fields else { throw malformed(leaf.name, "no column metadata") }
+            let codec = meta[4]?.int ?? 0
+            guard codec == 0 else {
+                throw malformed(leaf.name, "is compressed (codec \(codec)); write it with compression='none'")
+            }
+            let dataOffset = Int(meta[9]?.int ?? 0)
+            let start = meta[11]?.int.map(Int.init).flatMap { $0 > 0 ? $0 : nil } ?? dataOffset
+            let length = Int(meta[7]?.int ?? 0)
+            let bytes = try file.read(at: start, count: length)
+            columns[leaf.name] = try decodeChunk(bytes, leaf: leaf, rows: rowsInGroup, chunkOffset: start)
+        }
+    }
+
+    private func decodeChunk(_ bytes: [UInt8], leaf: Leaf, rows: Int, chunkOffset: Int) throws(TableError) -> Column {
+        var ints: [Int64?] = []
+        var floats: [Float?] = []
+        var strings: [String?] = []
+        var dictionary: Column?
+        var produced = 0
+        var p = 0
+        let failure: String? = bytes.withUnsafeBufferPointer { buf -> String? in
+            do throws(DecodeFailure) {
+                while produced < rows {
+                    guard p < buf.count else { throw DecodeFailure(reason: "column chunk ends after \(produced) of \(rows) values") }
+                    var reader = ThriftReader(buf, offset: p)
+                    let header: [Int16: ThriftValue]
+                    do throws(ThriftReader.Failure) { header = try reader.readStruct() } catch { throw DecodeFailure(reason: "bad page header at byte \(chunkOffset + p): \(error.reason)") }
+                    let type = header[1]?.int ?? -1
+                    let size = Int(header[3]?.int ?? 0)
+                    let body = reader.offset
+                    guard body + size <= buf.count else { throw DecodeFailure(reason: "page at byte \(chunkOffset + p) overruns the chunk") }
+                    p = body + size
+                    switch type {
+                    case ParquetPageType.dictionary:
+                        let n = Int(header[7]?.fields?[1]?.int ?? 0)
+                        dictionary = try Self.plain(buf, body..<body + size, type: leaf.type, count: n)
+                    case ParquetPageType.data, ParquetPageType.dataV2:
+                        let v2 = type == ParquetPageType.dataV2
+                        guard let h = header[v2 ? 8 : 5]?.fields else { throw DecodeFailure(reason: "data page without header") }
+                        let n = Int(h[1]?.int ?? 0)
+                        let encoding = Int32(h[v2 ? 4 : 2]?.int ?? 0)
+                        var q = body
+                        var defined = [Bool](repeating: true, count: n)
+                        if leaf.maxDefinition > 0 {
+                            let levelBytes: Int
+                            if v2 { levelBytes = Int(h[5]?.int ?? 0) } else {
+                                guard q + 4 <= p else { throw DecodeFailure(reason: "truncated definition levels") }
+                                levelBytes = Int(buf[q]) | Int(buf[q + 1]) << 8 | Int(buf[q + 2]) << 16 | Int(buf[q + 3]) << 24
+                                q += 4
+                            }
+                            guard q + levelBytes <= p else { throw DecodeFailure(reason: "definition levels overrun the page") }
+                            let levels: [UInt32]
+                            do throws(RLEHybrid.Failure) { levels = try RLEHybrid.decode(buf, range: q..<q + levelBytes, bitWidth: 1, count: n) } catch {
+                                throw DecodeFailure(reason: error.reason)
+                            }
+                            defined = levels.map { $0 == 1 }
+                            q += levelBytes
+                        }
+                        if v2 { q += Int(h[6]?.int ?? 0) }
+                        let present = defined.reduce(0) { $0 + ($1 ? 1 : 0) }
+                        let values: Column
+                        switch encoding {
+                        case ParquetEncoding.plain:
+                            values = try Self.plain(buf, q..<p, type: leaf.type, count: present)
+                        case ParquetEncoding.plainDictionary, ParquetEncoding.rleDictionary:
+                            guard let dictionary else { throw DecodeFailure(reason: "dictionary page missing") }
+                            guard q < p else { throw DecodeFailure(reason: "empty dictionary indices") }
+                            let indices: [UInt32]
+                            do throws(RLEHybrid.Failure) { indices = try RLEHybrid.decode(buf, range: q + 1..<p, bitWidth: Int(buf[q]), count: present) } catch {
+                                throw DecodeFailure(reason: error.reason)
+                            }
+                            values = try Self.gather(dictionary, indices)
+                        default:
+                            throw DecodeFailure(reason: "unsupported encoding \(encoding)")
+                        }
+                        Self.scatter(values, defined, ints: &ints, floats: &floats, strings: &strings)
+                        produced += n
+                    default:
+                        continue
+                    }
+                }
+                return nil
+            } catch {
+                return error.reason
+            }
+        }
+        if let failure { throw malformed(leaf.name, failure) }
+        switch leaf.type {
+        case .int32, .int64: return .ints(ints)
+        case .float, .double: return .floats(floats)
+        default: return .strings(strings)
+        }
+    }
+
+    struct DecodeFailure: Error { let reason: String }
+
+    private static func plain(_ buf: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, type: ParquetPhysical, count: Int) throws(DecodeFailure) -> Column {
+        var q = range.lowerBound
+        func need(_ n: Int) throws(DecodeFailure) {
+            guard q + n <= range.upperBound else { throw DecodeFailure(reason: "page values truncated") }
+        }
+        func le(_ n: Int) -> UInt64 {
+            var v: UInt64 = 0
+            for i in 0..<n { v |= UInt64(buf[q + i]) << (8 * UInt64(i)) }
+            q += n
+            return v
+        }
+        switch type {
+        case .int32:
+            try need(4 * count)
+            return .ints((0..<count).map { _ in Int64(Int32(bitPattern: UInt32(le(4)))) })
+        case .int64:
+            try need(8 * count)
+            return .ints((0..<count).map { _ in Int64(bitPattern: le(8)) })
+        case .float:
+            try need(4 * count)
+            return .floats((0..<count).map { _ in Float(bitPattern: UInt32(le(4))) })
+        case .double:
+            try need(8 * count)
+            return .floats((0..<count).map { _ in Float(Double(bitPattern: le(8))) })
+        case .byteArray:
+            var out: [String?] = []
+            out.reserveCapacity(count)
+            for _ in 0..<count {
+                try need(4)
+                let n = Int(le(4))
+                try need(n)
+                out.append(String(decoding: UnsafeBufferPointer(rebasing: buf[q..<q + n]), as: UTF8.self))
+                q += n
+            }
+            return .strings(out)
+        default:
+            throw DecodeFailure(reason: "unsupported physical type \(type)")
+        }
+    }
+
+    private static func gather(_ dictionary: Column, _ indices: [UInt32]) throws(DecodeFailure) -> Column {
+        func pick<T>(_ d: [T]) throws(DecodeFailure) -> [T] {
+            var out: [T] = []
+            out.reserveCapacity(indices.count)
+            for i in indices {
+                guard Int(i) < d.count else { throw DecodeFailure(reason: "dictionary index \(i) out of range") }
+                out.append(d[Int(i)])
+            }
+            return out
+        }
+        switch dictionary {
+        case let .ints(d): return .ints(try pick(d))
+        case let .floats(d): return .floats(try pick(d))
+        case let .strings(d): return .strings(try pick(d))
+        }
+    }
+
+    private static func scatter(_ values: Column, _ defined: [Bool], ints: inout [Int64?], floats: inout [Float?], strings: inout [String?]) {
+        func spread<T>(_ v: [T?], _ out: inout [T?]) {
+            var k = 0
+            for d in defined {
+                if d { out.append(v[k]); k += 1 } else { out.append(nil) }
+            }
+        }
+        switch values {
+        case let .ints(v): spread(v, &ints)
+        case let .floats(v): spread(v, &floats)
+        case let .strings(v): spread(v, &strings)
+        }
+    }
+}
