@@ -1,0 +1,89 @@
+import Scorer
+
+/// The score table held column-wise for selection: Float32 score columns (NaN = null), interned sources and
+/// styles, one row per table row. Rows are never materialised; algorithms work on row numbers.
+public struct ScoreStore: Sendable {
+    public private(set) var idx: [Int64] = []
+    public private(set) var ok: [Bool] = []
+    /// Index into `sourceNames`.
+    public private(set) var source: [Int32] = []
+    public private(set) var sourceNames: [String] = []
+    /// `scores[c][row]` for capability c in `Capabilities.keys` order.
+    public private(set) var scores: [[Float]] = Array(repeating: [], count: Capabilities.keys.count)
+    /// Styles of row r are `styleIds[styleStart[r]..<styleStart[r + 1]]`, most probable first, no repeats.
+    public private(set) var styleStart: [Int32] = [0]
+    public private(set) var styleIds: [UInt8] = []
+    /// The 9 official names first, then any other name met in the input.
+    public private(set) var styleNames: [String] = Styles.names
+
+    private var sourceIndex: [String: Int32] = [:]
+    private var styleIndex: [String: UInt8] = Dictionary(uniqueKeysWithValues: Styles.names.enumerated().map { ($1, UInt8($0)) })
+
+    public init() {}
+
+    public var count: Int { idx.count }
+
+    public mutating func reserve(_ n: Int) {
+        idx.reserveCapacity(n)
+        ok.reserveCapacity(n)
+        source.reserveCapacity(n)
+        styleStart.reserveCapacity(n + 1)
+        for c in scores.indices { scores[c].reserveCapacity(n) }
+    }
+
+    public mutating func append(_ row: ScoreRow) throws(SelectError) {
+        idx.append(row.idx)
+        ok.append(row.status == .ok)
+        source.append(intern(source: row.imageSource))
+        for c in scores.indices { scores[c].append(row.scores[c] ?? .nan) }
+        let start = styleIds.count
+        for name in Styles.split(row.styles) {
+            let id = try intern(style: name)
+            if !styleIds[start...].contains(id) { styleIds.append(id) }
+        }
+        styleStart.append(Int32(styleIds.count))
+    }
+
+    /// Replaces the sources, for inputs that lack them (official folders take them from the pool).
+    public mutating func setSource(row: Int, name: String) {
+        source[row] = intern(source: name)
+    }
+
+    public func styles(of row: Int) -> ArraySlice<UInt8> {
+        styleIds[Int(styleStart[row])..<Int(styleStart[row + 1])]
+    }
+
+    private mutating func intern(source name: String) -> Int32 {
+        if let id = sourceIndex[name] { return id }
+        let id = Int32(sourceNames.count)
+        sourceNames.append(name)
+        sourceIndex[name] = id
+        return id
+    }
+
+    private mutating func intern(style name: String) throws(SelectError) -> UInt8 {
+        if let id = styleIndex[name] { return id }
+        guard styleNames.count < 255 else { throw .tooManyStyles(example: name) }
+        let id = UInt8(styleNames.count)
+        styleNames.append(name)
+        styleIndex[name] = id
+        return id
+    }
+
+    /// Loads a score table (Parquet, CSV, JSONL) reading only the columns selection needs.
+    public static func load(table path: String) throws(SelectError) -> ScoreStore {
+        var store = ScoreStore()
+        do {
+            let reader = try ScoreTable.reader(path: path)
+            if let pq = reader as? ParquetTableReader { store.reserve(pq.rowCount) }
+            while let row = try reader.next() { try store.append(row) }
+        } catch let error as TableError {
+            throw .table(error)
+        } catch let error as SelectError {
+            throw error
+        } catch {
+            throw .table(.io(path: path, reason: "\(error)"))
+        }
+        return store
+    }
+}

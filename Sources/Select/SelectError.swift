@@ -1,0 +1,23 @@
+import Scorer
+
+/// Why a selection could not run. Messages are one line, naming the file involved.
+public enum SelectError: Error, Sendable, CustomStringConvertible {
+    case table(TableError)
+    case pool(PoolError)
+    case unknownCapability(String)
+    case tooManyStyles(example: String)
+    case missingFromPool(count: Int, example: Int64, pool: String)
+
+    public var description: String {
+        switch self {
+        case let .table(e): return e.description
+        case let .pool(e): return e.description
+        case let .unknownCapability(k):
+            return "unknown capability '\(k)' (known: \(Capabilities.keys.joined(separator: ",")))"
+        case let .tooManyStyles(name):
+            return "the styles column holds more than 255 distinct style names (e.g. '\(name)')"
+        case let .missingFromPool(count, example, pool):
+            return "\(count) selected idx are not in the pool \(pool) (e.g. \(example)): the score table belongs to another pool"
+        }
+    }
+}

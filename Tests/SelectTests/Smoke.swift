@@ -1,5 +1,0 @@
-import XCTest
-
-final class SelectTestsSmoke: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}
