@@ -36,9 +36,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Test-only helpers shared by the test targets (where the converted model files are).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VisionTests", dependencies: ["Vision", "Tensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ScorerTests", dependencies: ["Scorer", "Vision", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VisionTests", dependencies: ["Vision", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ScorerTests", dependencies: ["Scorer", "Vision", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SelectTests", dependencies: ["Select", "Scorer"]),
     ]
 )

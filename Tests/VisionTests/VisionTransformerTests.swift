@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 @testable import Tensor
 @testable import Vision
+import TestSupport
 
 /// The DINOv2 tower against onnxruntime running the original ONNX (tools/make_fixtures.py).
 final class VisionTransformerTests: XCTestCase {
