@@ -1,9 +1,141 @@
 import ArgumentParser
+import CBLAS
+import Tensor
 
 struct BenchGemm: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "gemm", abstract: "GEMM throughput: fp32 sgemm vs int8 kernels.")
+    static let configuration = CommandConfiguration(
+        commandName: "gemm",
+        abstract: "GEMM throughput: fp32 sgemm vs int8 kernels.",
+        discussion: """
+            Times the encoder (M = 257 x 8) and text-tower (M = 128 x 32) linear shapes on one thread and on \
+            all cores. Each figure is the median of --repeats runs after a warm-up, with the best run in \
+            brackets; on a shared machine the best is the better estimate of what the code can do.
+            """
+    )
+
+    @Option(help: "Timed runs per measurement.")
+    var repeats = 7
+
+    @Flag(help: "Skip the scalar kernel (slow).")
+    var noScalar = false
 
     func run() throws {
-        throw ValidationError("not implemented yet")
+        let ghz = mmssr_measure_ghz()
+        let vnniPerCycle = mmssr_measure_vnni_per_cycle(ghz)
+        let peak128 = 128 * ghz
+        print("clock \(fmt(ghz, 2)) GHz: a chain of dependent register adds (1 cycle each), best of 200 runs of 1 M cycles")
+        if vnniPerCycle > 0 {
+            print("vpdpbusd zmm measured at \(fmt(vnniPerCycle, 2))/cycle (12 independent chains):"
+                + " machine int8 peak \(fmt(vnniPerCycle * 64 * 2 * ghz, 0)) GOP/s per core")
+        }
+        print("reference peak (issue 3): 128 int8 op/cycle/core = \(fmt(peak128, 0)) GOP/s per core")
+        print("GOP/s = 2 M N K / time; median of \(repeats) runs [best]; '+q' includes activation quantisation")
+
+        let kernels = QuantizedLinear.Kernel.allCases.reversed().filter { $0.isSupported && !(noScalar && $0 == .scalar) }
+        let shapes = [(2056, 384, 1152), (2056, 384, 384), (2056, 384, 1536), (2056, 1536, 384),
+                      (4096, 384, 384), (4096, 384, 1536), (4096, 1536, 384)]
+        let all = Parallel.threads
+        let threadCounts = all > 1 ? [1, all] : [1]
+
+        var header = "    M     K     N thr | sgemm        "
+        for k in kernels { header += "| \(pad("\(k)+q", 13))\(pad("\(k)", 13))" }
+        header += "| \(kernels[0]) %peak  x sgemm"
+        print(header)
+        var best1 = [String: Double](), bestAll = [String: Double]()
+        for (m, k, n) in shapes {
+            var rng = BenchRandom(seed: UInt64(m * k + n))
+            let x = Tensor(shape: [m, k], data: (0..<m * k).map { _ in rng.unit() })
+            let w = (0..<n * k).map { _ in rng.unit() * 0.05 }
+            let bias = (0..<n).map { _ in rng.unit() }
+            let layers = kernels.map {
+                QuantizedLinear.quantizing(weight: w, bias: bias, outFeatures: n, inFeatures: k, kernel: $0)
+            }
+            let ops = 2 * Double(m) * Double(n) * Double(k) * 1e-9
+            for threads in threadCounts {
+                Parallel.setThreads(threads)
+                var line = "\(pad(m, 5, right: true)) \(pad(k, 5, right: true)) \(pad(n, 5, right: true)) \(pad(threads, 3, right: true)) | "
+                let fp32 = time { sgemm(x, w, m: m, k: k, n: n, threads: threads) }
+                line += cell(ops, fp32)
+                var first: (Double, Double)?
+                for layer in layers {
+                    let total = time { _ = layer.forward(x) }
+                    let acts = layer.quantize(x)
+                    let alone = time { _ = layer.forward(quantized: acts) }
+                    line += "| " + cell(ops, total) + cell(ops, alone)
+                    if first == nil { first = total }
+                }
+                if let (median, _) = first {
+                    let gops = ops / median
+                    line += "| \(pad(fmt(100 * gops / (peak128 * Double(threads)), 0) + "%", 10, right: true))"
+                    line += "  \(fmt(fp32.0 / median, 2))x"
+                    let key = "\(m)x\(k)x\(n)"
+                    if threads == 1 { best1[key] = median } else { bestAll[key] = median }
+                }
+                print(line)
+            }
+        }
+        if threadCounts.count > 1 {
+            print("\(kernels[0])+q speed-up from 1 to \(all) threads (medians):")
+            for (m, k, n) in shapes {
+                let key = "\(m)x\(k)x\(n)"
+                if let one = best1[key], let many = bestAll[key] { print("  \(key): \(fmt(one / many, 2))x") }
+            }
+        }
+    }
+
+    /// (median, best) seconds of `repeats` runs after one warm-up.
+    private func time(_ body: () -> Void) -> (Double, Double) {
+        body()
+        let clock = ContinuousClock()
+        var runs = [Double]()
+        for _ in 0..<max(1, repeats) {
+            let d = clock.measure(body)
+            runs.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+        }
+        runs.sort()
+        return (runs[runs.count / 2], runs[0])
+    }
+
+    private func sgemm(_ x: Tensor, _ w: [Float], m: Int, k: Int, n: Int, threads: Int) {
+        var y = [Float](repeating: 0, count: m * n)
+        mmssr_blas_set_threads(Int32(threads))
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, x.data, Int32(k), w,
+                    Int32(k), 0, &y, Int32(n))
+        mmssr_blas_set_threads(1)
+    }
+
+    private func cell(_ ops: Double, _ t: (Double, Double)) -> String {
+        pad("\(fmt(ops / t.0, 0)) [\(fmt(ops / t.1, 0))]", 13)
+    }
+}
+
+private func fmt(_ v: Double, _ digits: Int) -> String {
+    var p = 1.0
+    for _ in 0..<digits { p *= 10 }
+    let r = (v * p).rounded() / p
+    if digits == 0 { return String(Int(r)) }
+    let whole = Int(r), frac = Int(((r - Double(whole)) * p).rounded())
+    let fracText = String(abs(frac))
+    return "\(whole).\(String(repeating: "0", count: max(0, digits - fracText.count)))\(fracText)"
+}
+
+private func pad(_ v: Any, _ width: Int, right: Bool = false) -> String {
+    let s = "\(v)"
+    let fill = String(repeating: " ", count: max(0, width - s.count))
+    return right ? fill + s : s + fill
+}
+
+/// SplitMix64 for reproducible inputs.
+private struct BenchRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+
+    mutating func unit() -> Float {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Float(z >> 40) / Float(1 << 23) - 1
     }
 }
