@@ -1,1 +1,0 @@
-void mmssr_cimage_placeholder(void) {}
