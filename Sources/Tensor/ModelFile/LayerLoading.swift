@@ -3,10 +3,11 @@
 /// both the int8 and the fp32 file.
 extension GGUFFile {
     /// A linear layer from `PREFIX.weight` (`[out, in]`) and `PREFIX.bias`. Several prefixes are fused into
-    /// one layer whose outputs are concatenated in order (q, k and v as one GEMM). `dequantize` runs an int8
-    /// file's matrices in fp32.
+    /// one layer whose outputs are concatenated in order (q, k and v as one GEMM); fused int8 matrices must
+    /// share their SmoothQuant factors (`PREFIX.weight.smooth`, see docs/model-file.md). `dequantize` runs an
+    /// int8 file's matrices in fp32.
     public func linear(_ prefixes: String..., dequantize: Bool = false) throws(ModelFileError) -> any LinearLayer {
-        var weights = [Float](), quants = [Int8](), scales = [Float](), biases = [Float]()
+        var weights = [Float](), quants = [Int8](), scales = [Float](), biases = [Float](), smooth: [Float]?
         var inFeatures = -1, outFeatures = 0, quantized = false
         for prefix in prefixes {
             guard let w = info("\(prefix).weight"), w.shape.count == 2 else {
@@ -22,6 +23,11 @@ extension GGUFFile {
                 quantized = true
                 quants += try int8s(tensor: "\(prefix).weight")
                 scales += try floats(tensor: "\(prefix).weight.scale", shape: [w.shape[0]])
+                let s = info("\(prefix).weight.smooth") == nil ? nil : try floats(tensor: "\(prefix).weight.smooth", shape: [w.shape[1]])
+                if prefix != prefixes[0] && s != smooth {
+                    throw ModelFileError(path: path, offset: w.offset, reason: "fused matrices \(prefixes.joined(separator: ", ")) have different smoothing factors")
+                }
+                smooth = s
             } else {
                 weights += try floats(tensor: "\(prefix).weight")
             }
