@@ -49,7 +49,7 @@ void qgemm_scalar_compute(const void *packed, const void *qa, int kdim, int m_lo
                           const qgemm_epilogue *ep);
 
 #if defined(__x86_64__)
-enum { QGEMM_AVX2_MR = 6, QGEMM_AVX2_NR = 16, QGEMM_VNNI_MR = 6, QGEMM_VNNI_NR = 64, QGEMM_VNNI_MC = 96 };
+enum { QGEMM_AVX2_MR = 6, QGEMM_AVX2_NR = 16, QGEMM_VNNI_MR = 6, QGEMM_VNNI_NR = 64, QGEMM_VNNI_MC = 48 };
 
 size_t qgemm_avx2_packed_size(int n, int kdim);
 void qgemm_avx2_pack(const int8_t *w, int n, int kdim, void *dst);

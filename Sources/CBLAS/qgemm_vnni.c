@@ -42,31 +42,43 @@ void qgemm_vnni_pack(const int8_t *w, int n, int kdim, void *dst) {
     }
 }
 
+// Four accumulators hide vmaxps latency.
 VNNI_TARGET static float vnni_absmax(const float *x, int n) {
-    __m512 m = _mm512_setzero_ps();
+    __m512 m0 = _mm512_setzero_ps(), m1 = m0, m2 = m0, m3 = m0;
     int k = 0;
-    for (; k + 16 <= n; k += 16) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
-    if (k < n) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_maskz_loadu_ps((__mmask16)((1u << (n - k)) - 1), x + k)));
-    return _mm512_reduce_max_ps(m);
+    for (; k + 64 <= n; k += 64) {
+        m0 = _mm512_max_ps(m0, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
+        m1 = _mm512_max_ps(m1, _mm512_abs_ps(_mm512_loadu_ps(x + k + 16)));
+        m2 = _mm512_max_ps(m2, _mm512_abs_ps(_mm512_loadu_ps(x + k + 32)));
+        m3 = _mm512_max_ps(m3, _mm512_abs_ps(_mm512_loadu_ps(x + k + 48)));
+    }
+    for (; k + 16 <= n; k += 16) m0 = _mm512_max_ps(m0, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
+    if (k < n) m1 = _mm512_max_ps(m1, _mm512_abs_ps(_mm512_maskz_loadu_ps((__mmask16)((1u << (n - k)) - 1), x + k)));
+    return _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3)));
+}
+
+// 16 values to 16 offset bytes (q + 128), with the scalar kernel's clamp.
+static inline __attribute__((always_inline)) VNNI_TARGET __m128i vnni_quantize16(__m512 x, __m512 inv) {
+    __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(x, inv));
+    v = _mm512_min_epi32(_mm512_max_epi32(v, _mm512_set1_epi32(-127)), _mm512_set1_epi32(127));
+    return _mm_xor_si128(_mm512_cvtepi32_epi8(v), _mm_set1_epi8((char)0x80));
 }
 
 VNNI_TARGET void qgemm_vnni_quantize(const float *x, int kdim, int m_lo, int m_hi, void *qa, float *a_scale) {
     size_t kp = vnni_kp(kdim);
-    const __m512i lo = _mm512_set1_epi32(-127), hi = _mm512_set1_epi32(127);
-    const __m128i offset = _mm_set1_epi8((char)0x80);
     for (int m = m_lo; m < m_hi; m++) {
         const float *row = x + (size_t)m * kdim;
         uint8_t *q = (uint8_t *)qa + (size_t)m * kp;
         float inv;
         qgemm_row_params(vnni_absmax(row, kdim), &inv, &a_scale[m]);
         const __m512 vinv = _mm512_set1_ps(inv);
-        for (int k = 0; k < kdim; k += 16) {
-            __mmask16 mask = kdim - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (kdim - k)) - 1);
-            __m512i v = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, row + k), vinv));
-            v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
-            _mm_mask_storeu_epi8(q + k, mask, _mm_xor_si128(_mm512_cvtepi32_epi8(v), offset));
+        int k = 0;
+        for (; k + 16 <= kdim; k += 16) _mm_storeu_si128((__m128i *)(q + k), vnni_quantize16(_mm512_loadu_ps(row + k), vinv));
+        if (k < kdim) {
+            const __mmask16 mask = (__mmask16)((1u << (kdim - k)) - 1);
+            _mm_mask_storeu_epi8(q + k, mask, vnni_quantize16(_mm512_maskz_loadu_ps(mask, row + k), vinv));
         }
-        for (size_t k = (size_t)kdim; k < kp; k++) q[k] = 0x80;
+        for (size_t p = (size_t)kdim; p < kp; p++) q[p] = 0x80;
     }
 }
 

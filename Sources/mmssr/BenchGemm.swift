@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import CBLAS
 import Tensor
@@ -28,8 +31,15 @@ struct BenchGemm: ParsableCommand {
             print("vpdpbusd zmm measured at \(fmt(vnniPerCycle, 2))/cycle (12 independent chains):"
                 + " machine int8 peak \(fmt(vnniPerCycle * 64 * 2 * ghz, 0)) GOP/s per core")
         }
+        let blasCore = String(cString: openblas_get_corename())
+        print("OpenBLAS \(blasCore) kernels for sgemm")
+        if blasCore == "Prescott" {
+            print("  (OpenBLAS 0.3.21 does not recognise this CPU and fell back to SSE3; set OPENBLAS_CORETYPE=Cooperlake"
+                + " or SkylakeX for a fair fp32 baseline)")
+        }
         print("reference peak (issue 3): 128 int8 op/cycle/core = \(fmt(peak128, 0)) GOP/s per core")
         print("GOP/s = 2 M N K / time; median of \(repeats) runs [best]; '+q' includes activation quantisation")
+        print("1-thread rows use thread CPU time, all-core rows wall time; \(loadAverage())")
 
         let kernels = QuantizedLinear.Kernel.allCases.reversed().filter { $0.isSupported && !(noScalar && $0 == .scalar) }
         let shapes = [(2056, 384, 1152), (2056, 384, 384), (2056, 384, 1536), (2056, 1536, 384),
@@ -54,13 +64,13 @@ struct BenchGemm: ParsableCommand {
             for threads in threadCounts {
                 Parallel.setThreads(threads)
                 var line = "\(pad(m, 5, right: true)) \(pad(k, 5, right: true)) \(pad(n, 5, right: true)) \(pad(threads, 3, right: true)) | "
-                let fp32 = time { sgemm(x, w, m: m, k: k, n: n, threads: threads) }
+                let fp32 = time(cpuTime: threads == 1) { sgemm(x, w, m: m, k: k, n: n, threads: threads) }
                 line += cell(ops, fp32)
                 var first: (Double, Double)?
                 for layer in layers {
-                    let total = time { _ = layer.forward(x) }
+                    let total = time(cpuTime: threads == 1) { _ = layer.forward(x) }
                     let acts = layer.quantize(x)
-                    let alone = time { _ = layer.forward(quantized: acts) }
+                    let alone = time(cpuTime: threads == 1) { _ = layer.forward(quantized: acts) }
                     line += "| " + cell(ops, total) + cell(ops, alone)
                     if first == nil { first = total }
                 }
@@ -81,19 +91,28 @@ struct BenchGemm: ParsableCommand {
                 if let one = best1[key], let many = bestAll[key] { print("  \(key): \(fmt(one / many, 2))x") }
             }
         }
+        print(loadAverage())
     }
 
-    /// (median, best) seconds of `repeats` runs after one warm-up.
-    private func time(_ body: () -> Void) -> (Double, Double) {
+    /// (median, best) seconds of `repeats` runs after one warm-up: this thread's CPU time when `cpuTime`
+    /// (one worker: everything runs on the calling thread, and time spent descheduled by neighbours on a
+    /// shared machine is not counted), else wall time.
+    private func time(cpuTime: Bool, _ body: () -> Void) -> (Double, Double) {
         body()
-        let clock = ContinuousClock()
         var runs = [Double]()
         for _ in 0..<max(1, repeats) {
-            let d = clock.measure(body)
-            runs.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+            let t0 = seconds(cpuTime)
+            body()
+            runs.append(seconds(cpuTime) - t0)
         }
         runs.sort()
         return (runs[runs.count / 2], runs[0])
+    }
+
+    private func seconds(_ cpuTime: Bool) -> Double {
+        var t = timespec()
+        clock_gettime(cpuTime ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + 1e-9 * Double(t.tv_nsec)
     }
 
     private func sgemm(_ x: Tensor, _ w: [Float], m: Int, k: Int, n: Int, threads: Int) {
@@ -107,6 +126,12 @@ struct BenchGemm: ParsableCommand {
     private func cell(_ ops: Double, _ t: (Double, Double)) -> String {
         pad("\(fmt(ops / t.0, 0)) [\(fmt(ops / t.1, 0))]", 13)
     }
+}
+
+/// Other processes share the cores: the load average says how far to trust the all-core figures.
+private func loadAverage() -> String {
+    var load = [Double](repeating: 0, count: 3)
+    return getloadavg(&load, 3) == 3 ? "load average \(fmt(load[0], 2)) on \(Parallel.threads) cores" : "load average unknown"
 }
 
 private func fmt(_ v: Double, _ digits: Int) -> String {
