@@ -317,7 +317,7 @@ def main():
     for i, (w, h) in enumerate(shapes):
         add_resize_case(w, h, 224, 224, seed=100 + i, smooth=True)
     for i in range(60):
-        w, h = int(rng.integers(1, 700)), int(rng.integers(1, 700))
+        w, h = int(rng.integers(1, 500)), int(rng.integers(1, 500))
         ow, oh = int(rng.integers(1, 48)), int(rng.integers(1, 48))
         add_resize_case(w, h, ow, oh, seed=1000 + i, smooth=i % 2 == 0)
 

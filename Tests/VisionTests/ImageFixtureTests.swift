@@ -54,22 +54,28 @@ func fnv1a64(_ bytes: [UInt8]) -> String {
     return String(repeating: "0", count: 16 - hex.count) + hex
 }
 
-/// The synthetic resize source of the fixture script's `pattern()`, reproduced exactly.
+/// The synthetic resize source of the fixture script's `pattern()`, reproduced exactly. The script's
+/// 64-bit products are masked to 32 bits, so 32-bit wrapping arithmetic gives the same values.
 func testPattern(width: Int, height: Int, seed: UInt64, smooth: Bool) -> RGBImage {
     var pixels = [UInt8](repeating: 0, count: width * height * 3)
-    let mask: UInt64 = 0xFFFF_FFFF
-    for y in 0..<UInt64(height) {
-        for x in 0..<UInt64(width) {
-            for c in 0..<UInt64(3) {
-                var v: UInt64
-                if smooth {
-                    v = x &* 5 &+ y &* 3 &+ c &* 40 &+ seed
-                } else {
-                    v = ((x &* 73_856_093) ^ (y &* 19_349_663) ^ (c &* 83_492_791) ^ ((seed &* 2_654_435_761) & mask)) & mask
-                    v = ((v ^ (v >> 13)) &* 0x5BD1_E995) & mask
-                    v ^= v >> 15
+    let seedTerm = UInt32(truncatingIfNeeded: seed &* 2_654_435_761)
+    let xs = (0..<width).map { UInt32(truncatingIfNeeded: $0 &* 73_856_093) }
+    let cs = (0..<3).map { UInt32(truncatingIfNeeded: $0 &* 83_492_791) }
+    pixels.withUnsafeMutableBufferPointer { out in
+        var i = 0
+        for y in 0..<height {
+            let ys = UInt32(truncatingIfNeeded: y &* 19_349_663) ^ seedTerm
+            for x in 0..<width {
+                for c in 0..<3 {
+                    if smooth {
+                        out[i] = UInt8(truncatingIfNeeded: x &* 5 &+ y &* 3 &+ c &* 40 &+ Int(seed))
+                    } else {
+                        var v = xs[x] ^ ys ^ cs[c]
+                        v = (v ^ (v >> 13)) &* 0x5BD1_E995
+                        out[i] = UInt8(truncatingIfNeeded: v ^ (v >> 15))
+                    }
+                    i += 1
                 }
-                pixels[Int((y * UInt64(width) + x) * 3 + c)] = UInt8(v & 255)
             }
         }
     }
