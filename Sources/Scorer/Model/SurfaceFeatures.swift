@@ -1,0 +1,79 @@
+import Foundation
+
+/// Cheap surface features of a sample's text: the cues of interaction style (option lists, coordinates,
+/// yes/no answers, step markers, format instructions, answer length) that a sentence embedding blurs.
+/// Every value lies in [0, 1]. The names are part of the model file's feature layout (`heads.features`):
+/// renaming or reordering one invalidates every fitted head, so append new ones at the end.
+public enum SurfaceFeatures {
+    public static let names: [String] = [
+        "question_length", "answer_length", "answer_words_1_3", "answer_words_4_30", "answer_words_31_80",
+        "answer_words_81_plus", "rounds", "option_list", "answer_is_option", "coordinates", "answer_yes_no",
+        "question_yes_no", "reasoning_markers", "format_instruction", "comparison_words", "answer_digits",
+        "math_symbols", "code", "question_marks", "describe_request",
+    ]
+
+    public static func compute(_ text: SampleText, rounds: Int) -> [Float] {
+        let q = text.question, a = text.answer
+        let ql = q.lowercased(), al = a.lowercased()
+        let words = a.split(whereSeparator: \.isWhitespace).count
+        func bucket(_ r: ClosedRange<Int>) -> Float { r.contains(words) ? 1 : 0 }
+        func flag(_ b: Bool) -> Float { b ? 1 : 0 }
+        func count(_ patterns: [Regex<Substring>], in s: String) -> Int {
+            patterns.reduce(0) { $0 + s.matches(of: $1).count }
+        }
+        let firstWord = al.prefix { $0.isLetter }
+        let questionFirst = ql.prefix { $0.isLetter }
+        let digits = a.unicodeScalars.filter { CharacterSet.decimalDigits.contains($0) }.count
+        let values: [Float] = [
+            min(Float(log1p(Double(q.count))) / 8, 1),
+            min(Float(log1p(Double(a.count))) / 8, 1),
+            bucket(1...3), bucket(4...30), bucket(31...80), flag(words > 80),
+            min(Float(log1p(Double(max(rounds, 1) - 1))) / 2, 1),
+            flag(count(Patterns.options, in: q) >= 2 || ql.contains("options:") || ql.contains("choices:")),
+            flag(a.firstMatch(of: Patterns.answerOption) != nil),
+            flag(a.firstMatch(of: Patterns.coordinates) != nil || q.firstMatch(of: Patterns.coordinates) != nil),
+            flag(firstWord == "yes" || firstWord == "no"),
+            flag(Patterns.yesNoOpeners.contains(String(questionFirst))),
+            min(Float(count(Patterns.reasoning, in: al)) / 4, 1),
+            flag(Patterns.formatInstructions.contains { ql.contains($0) }),
+            min(Float(Patterns.comparison.filter { ql.contains($0) || al.contains($0) }.count) / 2, 1),
+            a.isEmpty ? 0 : min(Float(digits) / Float(a.count) * 4, 1),
+            flag(q.firstMatch(of: Patterns.math) != nil || a.firstMatch(of: Patterns.math) != nil),
+            flag(Patterns.code.contains { q.contains($0) || a.contains($0) }),
+            min(Float(q.filter { $0 == "?" }.count) / 3, 1),
+            flag(Patterns.describe.contains { ql.contains($0) }),
+        ]
+        assert(values.count == names.count)
+        return values
+    }
+}
+
+/// The patterns behind `SurfaceFeatures`. Compiled once; `Regex` is not `Sendable`, but these are only read.
+private enum Patterns {
+    nonisolated(unsafe) static let options: [Regex<Substring>] = [
+        try! Regex(#"(?m)^\s*\(?[A-Ha-h][\.\):]\s"#), try! Regex(#"\([A-Ha-h]\)\s"#),
+    ]
+    nonisolated(unsafe) static let answerOption = try! Regex<Substring>(#"^\s*\(?[A-H](?:[\.\):]|\s*$)"#)
+    nonisolated(unsafe) static let coordinates = try! Regex<Substring>(#"\[\s*-?\d*\.?\d+\s*(?:,\s*-?\d*\.?\d+\s*){1,3}\]"#)
+    nonisolated(unsafe) static let reasoning: [Regex<Substring>] = [
+        try! Regex(#"\bstep\b"#), try! Regex(#"\bfirst\b"#), try! Regex(#"\bthen\b"#), try! Regex(#"\btherefore\b"#),
+        try! Regex(#"\bthus\b"#), try! Regex(#"\bso\b"#), try! Regex(#"\bbecause\b"#), try! Regex(#"\bhence\b"#),
+        try! Regex(#"(?m)^\s*\d+[\.\)]\s"#), try! Regex(#"\bthe answer is\b"#),
+    ]
+    nonisolated(unsafe) static let math = try! Regex<Substring>(#"[=+×÷√π°^∠△]|\d\s*[-*/]\s*\d"#)
+    static let yesNoOpeners: Set<String> = [
+        "is", "are", "does", "do", "did", "can", "could", "was", "were", "has", "have", "will", "would", "should", "am",
+    ]
+    static let formatInstructions = [
+        "answer with", "single word", "one word", "short phrase", "in json", "json format", "as a list", "bullet",
+        "in one sentence", "in two sentences", "in three sentences", "words or fewer", "within", "format",
+        "respond with", "reply with", "output", "csv", "table format", "in the style of", "write a", "compose",
+        "rewrite", "translate", "poem", "haiku", "letter's", "option's letter",
+    ]
+    static let comparison = [
+        "compare", "comparison", "difference", "differ", "similar", "whereas", "versus", " vs", "more than",
+        "less than", "larger than", "smaller than", "both", "unlike", "in contrast",
+    ]
+    static let code = ["```", "def ", "return ", "{", "};", "#include", "import "]
+    static let describe = ["describe", "detail", "explain", "elaborate", "what is happening", "tell me about"]
+}
