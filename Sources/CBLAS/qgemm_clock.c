@@ -3,6 +3,8 @@
 
 #include "mmssr_qgemm.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
 #include <time.h>
 
 static double now_seconds(void) {
@@ -10,9 +12,6 @@ static double now_seconds(void) {
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
-
-#if defined(__x86_64__)
-#include <immintrin.h>
 
 // 20 dependent register adds per iteration: 1-cycle latency on every x86 core, so the chain runs at one
 // add per cycle whatever the width of the machine. (Adds of an immediate are no good: Golden Cove folds

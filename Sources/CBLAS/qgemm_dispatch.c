@@ -59,6 +59,7 @@ size_t mmssr_qgemm_packed_size(int k, int n, int kdim) {
 }
 
 void mmssr_qgemm_pack(int k, const int8_t *w, int n, int kdim, void *dst) {
+    (void)k;
 #if defined(__x86_64__)
     if (k == MMSSR_QK_AVX2) { qgemm_avx2_pack(w, n, kdim, dst); return; }
     if (k == MMSSR_QK_VNNI) { qgemm_vnni_pack(w, n, kdim, dst); return; }
@@ -76,6 +77,7 @@ size_t mmssr_qgemm_act_row_bytes(int k, int kdim) {
 }
 
 void mmssr_qgemm_quantize(int k, const float *x, int kdim, int m_lo, int m_hi, void *qa, float *a_scale) {
+    (void)k;
 #if defined(__x86_64__)
     if (k == MMSSR_QK_AVX2) { qgemm_avx2_quantize(x, kdim, m_lo, m_hi, qa, a_scale); return; }
     if (k == MMSSR_QK_VNNI) { qgemm_vnni_quantize(x, kdim, m_lo, m_hi, qa, a_scale); return; }
@@ -83,13 +85,39 @@ void mmssr_qgemm_quantize(int k, const float *x, int kdim, int m_lo, int m_hi, v
     qgemm_scalar_quantize(x, kdim, m_lo, m_hi, qa, a_scale);
 }
 
+static void compute(int k, const void *packed, const void *qa, int kdim, int m_lo, int m_hi, int n_lo, int n_hi,
+                    const qgemm_epilogue *ep) {
+    (void)k;
+#if defined(__x86_64__)
+    if (k == MMSSR_QK_AVX2) { qgemm_avx2_compute(packed, qa, kdim, m_lo, m_hi, n_lo, n_hi, ep); return; }
+    if (k == MMSSR_QK_VNNI) { qgemm_vnni_compute(packed, qa, kdim, m_lo, m_hi, n_lo, n_hi, ep); return; }
+#endif
+    qgemm_scalar_compute(packed, qa, kdim, m_lo, m_hi, n_lo, n_hi, ep);
+}
+
 void mmssr_qgemm_compute(int k, const void *packed, const void *qa, int n, int kdim, int m_lo, int m_hi, int n_lo,
                          int n_hi, const float *a_scale, const float *w_scale, const float *bias, float *out,
                          int32_t *out_i32) {
-    const qgemm_epilogue ep = {n, a_scale, w_scale, bias, out, out_i32};
+    const qgemm_epilogue ep = {n, a_scale, w_scale, bias, out, out_i32, NULL, 0};
+    compute(k, packed, qa, kdim, m_lo, m_hi, n_lo, n_hi, &ep);
+}
+
+int mmssr_qgemm_cache_rows(int k) {
 #if defined(__x86_64__)
-    if (k == MMSSR_QK_AVX2) { qgemm_avx2_compute(packed, qa, kdim, m_lo, m_hi, n_lo, n_hi, &ep); return; }
-    if (k == MMSSR_QK_VNNI) { qgemm_vnni_compute(packed, qa, kdim, m_lo, m_hi, n_lo, n_hi, &ep); return; }
+    if (k == MMSSR_QK_VNNI) return QGEMM_VNNI_MC;
 #endif
-    qgemm_scalar_compute(packed, qa, kdim, m_lo, m_hi, n_lo, n_hi, &ep);
+    (void)k;
+    return 48;
+}
+
+void mmssr_qgemm_forward(int k, const void *packed, const float *x, void *qa, float *a_scale, int n, int kdim,
+                         int m_lo, int m_hi, const float *w_scale, const float *bias, float *out) {
+    const int block = mmssr_qgemm_cache_rows(k);
+    for (int m = m_lo; m < m_hi; m += block) {
+        const int hi = m_hi - m < block ? m_hi : m + block;
+        const int next = m_hi - hi < block ? m_hi - hi : block;
+        const qgemm_epilogue ep = {n, a_scale, w_scale, bias, out, NULL, x + (size_t)hi * kdim, next};
+        mmssr_qgemm_quantize(k, x, kdim, m, hi, qa, a_scale);
+        compute(k, packed, qa, kdim, m, hi, 0, n, &ep);
+    }
 }

@@ -31,7 +31,7 @@ static inline int32_t qgemm_quantize_one(float x, float inv) {
 
 float qgemm_absmax_scalar(const float *x, int n);
 
-// Epilogue arguments of one compute call.
+// Epilogue arguments of one compute call, and the input rows to pull into L2 meanwhile.
 typedef struct {
     int n;                 // true column count (row stride of the outputs)
     const float *a_scale;  // per row
@@ -39,6 +39,10 @@ typedef struct {
     const float *bias;     // per column or NULL
     float *out;            // fp32 result, used when out_i32 is NULL
     int32_t *out_i32;      // exact integer result
+    // While the first column panel runs, row r of the call (counted from m_lo) prefetches fp32 row
+    // r of next_x (row stride kdim), for r < next_rows: the rows the caller quantises next.
+    const float *next_x;
+    int next_rows;
 } qgemm_epilogue;
 
 size_t qgemm_scalar_packed_size(int n, int kdim);

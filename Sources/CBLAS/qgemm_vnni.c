@@ -84,7 +84,7 @@ VNNI_TARGET void qgemm_vnni_quantize(const float *x, int kdim, int m_lo, int m_h
 
 static inline __attribute__((always_inline)) VNNI_TARGET void vnni_block(
     const int mr, const int nv, const uint8_t *a, size_t kp, const int8_t *panel, int width, int m0, int n0,
-    const int32_t *corr, const qgemm_epilogue *ep) {
+    const int32_t *corr, const qgemm_epilogue *ep, const char *pf_from, const char *pf_to) {
     __m512i acc[QGEMM_VNNI_MR][4];
     for (int r = 0; r < mr; r++)
         for (int v = 0; v < nv; v++) acc[r][v] = _mm512_setzero_si512();
@@ -96,9 +96,16 @@ static inline __attribute__((always_inline)) VNNI_TARGET void vnni_block(
             if (ep->out_i32) __builtin_prefetch(ep->out_i32 + o, 1, 3);
             else __builtin_prefetch(ep->out + o, 1, 3);
         }
+    // Two lines per k step: more than the 1.5 lines of six fp32 rows per k step, so a slice always fits.
+    const char *pf = pf_from, *const pf_end = pf_to;
     const size_t groups = kp / 4;
     const int8_t *b = panel;
     for (size_t g = 0; g < groups; g++, b += (size_t)width * 4) {
+        if (pf < pf_end) {
+            _mm_prefetch(pf, _MM_HINT_T1);
+            _mm_prefetch(pf + 64, _MM_HINT_T1);
+            pf += 128;
+        }
         __m512i bv[4];
         for (int v = 0; v < nv; v++) bv[v] = _mm512_load_si512((const void *)(b + v * 64));
         for (int r = 0; r < mr; r++) {
@@ -130,12 +137,12 @@ static inline __attribute__((always_inline)) VNNI_TARGET void vnni_block(
 
 #define VNNI_ROWS(NV)                                                                                     \
     switch (mr) {                                                                                         \
-    case 6: vnni_block(6, NV, a, kp, panel, width, m, n0, corr, ep); break;                               \
-    case 5: vnni_block(5, NV, a, kp, panel, width, m, n0, corr, ep); break;                               \
-    case 4: vnni_block(4, NV, a, kp, panel, width, m, n0, corr, ep); break;                               \
-    case 3: vnni_block(3, NV, a, kp, panel, width, m, n0, corr, ep); break;                               \
-    case 2: vnni_block(2, NV, a, kp, panel, width, m, n0, corr, ep); break;                               \
-    default: vnni_block(1, NV, a, kp, panel, width, m, n0, corr, ep); break;                              \
+    case 6: vnni_block(6, NV, a, kp, panel, width, m, n0, corr, ep, pf_from, pf_to); break;                               \
+    case 5: vnni_block(5, NV, a, kp, panel, width, m, n0, corr, ep, pf_from, pf_to); break;                               \
+    case 4: vnni_block(4, NV, a, kp, panel, width, m, n0, corr, ep, pf_from, pf_to); break;                               \
+    case 3: vnni_block(3, NV, a, kp, panel, width, m, n0, corr, ep, pf_from, pf_to); break;                               \
+    case 2: vnni_block(2, NV, a, kp, panel, width, m, n0, corr, ep, pf_from, pf_to); break;                               \
+    default: vnni_block(1, NV, a, kp, panel, width, m, n0, corr, ep, pf_from, pf_to); break;                              \
     }
 
 VNNI_TARGET void qgemm_vnni_compute(const void *packed, const void *qa, int kdim, int m_lo, int m_hi, int n_lo,
@@ -154,6 +161,15 @@ VNNI_TARGET void qgemm_vnni_compute(const void *packed, const void *qa, int kdim
             for (int m = mc; m < mc_hi; m += QGEMM_VNNI_MR) {
                 const int mr = mc_hi - m < QGEMM_VNNI_MR ? mc_hi - m : QGEMM_VNNI_MR;
                 const uint8_t *a = (const uint8_t *)qa + (size_t)m * kp;
+                // Each panel pulls in its share of the next rows, so the prefetches spread over the block.
+                const char *pf_from = NULL, *pf_to = NULL;
+                const int r = m - m_lo, pf_rows = ep->next_rows - r < mr ? ep->next_rows - r : mr;
+                if (ep->next_x && pf_rows > 0) {
+                    const size_t bytes = (size_t)pf_rows * kdim * sizeof(float);
+                    const size_t p = (size_t)(n0 - n_lo) / QGEMM_VNNI_NR, np = (size_t)(n_hi - n_lo + QGEMM_VNNI_NR - 1) / QGEMM_VNNI_NR;
+                    pf_from = (const char *)(ep->next_x + (size_t)r * kdim) + qgemm_round_up(bytes * p / np, 64);
+                    pf_to = (const char *)(ep->next_x + (size_t)r * kdim) + bytes * (p + 1) / np;
+                }
                 switch (width / 16) {
                 case 4: VNNI_ROWS(4) break;
                 case 3: VNNI_ROWS(3) break;

@@ -100,21 +100,22 @@ public struct QuantizedLinear: LinearLayer {
 
     public func forward(_ x: Tensor) -> Tensor {
         precondition(x.cols == inFeatures, "QuantizedLinear: input has \(x.cols) features, expected \(inFeatures)")
-        let rows = x.rows
-        let acts = QuantizedActivations(kernel: kernel, rows: rows, cols: inFeatures)
-        let plan = WorkSplit(kernel: kernel, rows: rows, cols: outFeatures)
-        let k = kernel.rawValue, kdim = Int32(inFeatures)
+        let acts = QuantizedActivations(kernel: kernel, rows: x.rows, cols: inFeatures)
+        let plan = WorkSplit(kernel: kernel, rows: x.rows, cols: outFeatures)
+        let k = kernel.rawValue, n = Int32(outFeatures), kdim = Int32(inFeatures)
         return x.data.withUnsafeBufferPointer { xp in
-            // Splitting by rows lets each worker quantise exactly the rows it multiplies.
-            if plan.byRows {
-                return product(acts, plan) { chunk in
+            if !plan.byRows {
+                mmssr_qgemm_quantize(k, xp.baseAddress, kdim, 0, Int32(x.rows), acts.buffer, acts.scales)
+                return product(acts, plan)
+            }
+            // Split by rows, each worker quantises exactly the rows it multiplies, a cache block at a time.
+            return output(rows: x.rows) { out, ws, bias in
+                Parallel.forEach(plan.chunks) { chunk in
                     let r = plan.rows(chunk)
-                    mmssr_qgemm_quantize(k, xp.baseAddress, kdim, Int32(r.lowerBound), Int32(r.upperBound),
-                                         acts.buffer, acts.scales)
+                    mmssr_qgemm_forward(k, packed.pointer, xp.baseAddress, acts.buffer, acts.scales, n, kdim,
+                                        Int32(r.lowerBound), Int32(r.upperBound), ws, bias, out)
                 }
             }
-            mmssr_qgemm_quantize(k, xp.baseAddress, kdim, 0, Int32(rows), acts.buffer, acts.scales)
-            return product(acts, plan) { _ in }
         }
     }
 
@@ -137,29 +138,35 @@ public struct QuantizedLinear: LinearLayer {
     public func forward(quantized acts: QuantizedActivations) -> Tensor {
         precondition(acts.kernel == kernel && acts.cols == inFeatures,
                      "QuantizedLinear: activations quantised for \(acts.kernel) x \(acts.cols), layer is \(kernel) x \(inFeatures)")
-        return product(acts, WorkSplit(kernel: kernel, rows: acts.rows, cols: outFeatures)) { _ in }
+        return product(acts, WorkSplit(kernel: kernel, rows: acts.rows, cols: outFeatures))
     }
 
-    /// Runs the GEMM over `plan`'s chunks; `prepare(chunk)` runs first inside each chunk.
-    private func product(_ acts: QuantizedActivations, _ plan: WorkSplit, prepare: (Int) -> Void) -> Tensor {
+    /// The GEMM of already quantised rows over `plan`'s chunks.
+    private func product(_ acts: QuantizedActivations, _ plan: WorkSplit) -> Tensor {
         let rows = acts.rows, n = outFeatures
-        let out = [Float](unsafeUninitializedCapacity: rows * n) { buffer, count in
+        return output(rows: rows) { out, ws, bias in
+            Parallel.forEach(plan.chunks) { chunk in
+                let r = plan.byRows ? plan.rows(chunk) : 0..<rows
+                let c = plan.byRows ? 0..<n : plan.columns(chunk)
+                mmssr_qgemm_compute(kernel.rawValue, packed.pointer, acts.buffer, Int32(n), Int32(inFeatures),
+                                    Int32(r.lowerBound), Int32(r.upperBound), Int32(c.lowerBound), Int32(c.upperBound),
+                                    acts.scales, ws, bias, out, nil)
+            }
+        }
+    }
+
+    /// A `[rows, outFeatures]` tensor filled by `fill(out, weightScales, bias)`, which writes every element.
+    private func output(
+        rows: Int, _ fill: (UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?) -> Void
+    ) -> Tensor {
+        let n = outFeatures
+        let data = [Float](unsafeUninitializedCapacity: rows * n) { buffer, count in
             scales.withUnsafeBufferPointer { ws in
-                withOptionalPointer(bias) { bp in
-                    Parallel.forEach(plan.chunks) { chunk in
-                        prepare(chunk)
-                        let r = plan.byRows ? plan.rows(chunk) : 0..<rows
-                        let c = plan.byRows ? 0..<n : plan.columns(chunk)
-                        mmssr_qgemm_compute(kernel.rawValue, packed.pointer, acts.buffer, Int32(n), Int32(inFeatures),
-                                            Int32(r.lowerBound), Int32(r.upperBound), Int32(c.lowerBound),
-                                            Int32(c.upperBound), acts.scales, ws.baseAddress, bp,
-                                            buffer.baseAddress, nil)
-                    }
-                }
+                withOptionalPointer(bias) { bp in fill(buffer.baseAddress, ws.baseAddress, bp) }
             }
             count = rows * n
         }
-        return Tensor(shape: [rows, n], data: out)
+        return Tensor(shape: [rows, n], data: data)
     }
 }
 

@@ -80,7 +80,7 @@ final class QuantizedLinearTests: XCTestCase {
         var rng = QGemmRandom(seed: 6)
         let saved = Parallel.threads
         defer { Parallel.setThreads(saved) }
-        for (m, k, n) in [(1, 100, 300), (5, 33, 129), (100, 48, 20)] {
+        for (m, k, n) in [(1, 100, 300), (5, 33, 129), (100, 48, 20), (130, 70, 200)] {
             let x = Tensor(shape: [m, k], data: rng.activations(rows: m, cols: k))
             let w = rng.int8s(n * k), scales = (0..<n).map { _ in Float(rng.int(1...100)) / 1000 }
             let b = (0..<n).map { _ in rng.normal(1) }
