@@ -74,7 +74,8 @@ public struct ScoreStore: Sendable {
     public static func load(table path: String) throws(SelectError) -> ScoreStore {
         var store = ScoreStore()
         do {
-            let reader = try ScoreTable.reader(path: path)
+            let needed = Set(["idx", "status", "image_source", "styles"] + Capabilities.keys)
+            let reader = try ScoreTable.reader(path: path, columns: needed)
             if let pq = reader as? ParquetTableReader { store.reserve(pq.rowCount) }
             while let row = try reader.next() { try store.append(row) }
         } catch let error as TableError {

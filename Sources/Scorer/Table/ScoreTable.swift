@@ -32,9 +32,10 @@ public enum ScoreTable {
         }
     }
 
-    public static func reader(path: String) throws(TableError) -> any ScoreTableReader {
+    /// `columns` limits what a Parquet file decodes (others read as defaults); text formats read everything.
+    public static func reader(path: String, columns: Set<String>? = nil) throws(TableError) -> any ScoreTableReader {
         switch try Format(path: path) {
-        case .parquet: return try ParquetTableReader(path: path)
+        case .parquet: return try ParquetTableReader(path: path, columns: columns)
         case .csv: return try CSVTableReader(path: path)
         case .jsonl: return try JSONLTableReader(path: path)
         }

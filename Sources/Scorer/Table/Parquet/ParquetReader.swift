@@ -21,11 +21,19 @@ public final class ParquetTableReader: ScoreTableReader {
     private var group = 0
     private var columns: [String: Column] = [:]
     private var rowInGroup = 0
+    private var idxColumn: [Int64?]?
+    private var stringColumns: [[String?]?] = []
+    private var capabilityColumns: [[Float?]?] = []
+    private var styleColumns: [[Float?]?] = []
     private var rowsInGroup = 0
 
     public var path: String { file.path }
 
-    public init(path: String) throws(TableError) {
+    /// Columns outside `columns` are skipped and read back as defaults ("" or null); nil reads all.
+    private let wanted: Set<String>
+
+    public init(path: String, columns: Set<String>? = nil) throws(TableError) {
+        wanted = columns ?? Set(ScoreColumns.all)
         file = try RandomAccessFile(path: path)
         let size = file.size
         guard size >= 12 else { throw .malformed(path: path, location: "byte 0", reason: "too short for Parquet") }
@@ -88,20 +96,28 @@ public final class ParquetTableReader: ScoreTableReader {
     }
 
     private func row(_ i: Int) -> ScoreRow {
-        func string(_ name: String) -> String {
-            if case let .strings(v)? = columns[name] { return v[i] ?? "" }
-            return ""
-        }
-        func float(_ name: String) -> Float? {
-            if case let .floats(v)? = columns[name] { return v[i] }
+        func string(_ k: Int) -> String { stringColumns[k]?[i] ?? "" }
+        return ScoreRow(
+            idx: idxColumn?[i] ?? 0, id: string(0), image: string(1), imageSource: string(2),
+            status: string(3) == "ok" ? .ok : .error, error: string(4),
+            scores: capabilityColumns.map { $0?[i] ?? nil }, styleLogits: styleColumns.map { $0?[i] ?? nil },
+            styles: string(5))
+    }
+
+    /// Resolves the loaded group's columns by position once, so building a row does no name lookups.
+    private func bindColumns() {
+        func strings(_ name: String) -> [String?]? {
+            if case let .strings(v)? = columns[name] { return v }
             return nil
         }
-        var idx: Int64 = 0
-        if case let .ints(v)? = columns["idx"] { idx = v[i] ?? 0 }
-        return ScoreRow(
-            idx: idx, id: string("id"), image: string("image"), imageSource: string("image_source"),
-            status: string("status") == "ok" ? .ok : .error, error: string("error"),
-            scores: Capabilities.keys.map(float), styleLogits: Styles.keys.map(float), styles: string("styles"))
+        func floats(_ name: String) -> [Float?]? {
+            if case let .floats(v)? = columns[name] { return v }
+            return nil
+        }
+        if case let .ints(v)? = columns["idx"] { idxColumn = v } else { idxColumn = nil }
+        stringColumns = ["id", "image", "image_source", "status", "error", "styles"].map(strings)
+        capabilityColumns = Capabilities.keys.map(floats)
+        styleColumns = Styles.keys.map(floats)
     }
 
     private func malformed(_ column: String, _ reason: String) -> TableError {
@@ -114,7 +130,7 @@ public final class ParquetTableReader: ScoreTableReader {
         rowsInGroup = Int(rowGroups[g][3]?.int ?? 0)
         rowInGroup = 0
         columns.removeAll(keepingCapacity: true)
-        for (leaf, chunk) in zip(leaves, chunks) where ScoreColumns.all.contains(leaf.name) {
+        for (leaf, chunk) in zip(leaves, chunks) where wanted.contains(leaf.name) {
             guard let meta = chunk[3]?.fields else { throw malformed(leaf.name, "no column metadata") }
             let codec = meta[4]?.int ?? 0
             guard codec == 0 else {
@@ -126,6 +142,7 @@ public final class ParquetTableReader: ScoreTableReader {
             let bytes = try file.read(at: start, count: length)
             columns[leaf.name] = try decodeChunk(bytes, leaf: leaf, rows: rowsInGroup, chunkOffset: start)
         }
+        bindColumns()
     }
 
     private func decodeChunk(_ bytes: [UInt8], leaf: Leaf, rows: Int, chunkOffset: Int) throws(TableError) -> Column {

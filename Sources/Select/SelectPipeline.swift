@@ -1,0 +1,109 @@
+import Scorer
+
+/// `mmssr select` end to end: load the scores, select, write the subset (second pass over the pool), the
+/// manifest, and optionally the idx list and the HTML report.
+public enum SelectPipeline {
+    public enum Input: Sendable {
+        case table(String)
+        case mmssrFolder(String)
+    }
+
+    public struct Request: Sendable {
+        public var input: Input
+        public var pool: String
+        public var output: String
+        public var options: SelectionOptions
+        public var idsOut: String?
+        public var reportDirectory: String?
+        public var commandLine: [String]
+
+        public init(input: Input, pool: String, output: String, options: SelectionOptions, idsOut: String? = nil,
+                    reportDirectory: String? = nil, commandLine: [String] = []) {
+            self.input = input
+            self.pool = pool
+            self.output = output
+            self.options = options
+            self.idsOut = idsOut
+            self.reportDirectory = reportDirectory
+            self.commandLine = commandLine
+        }
+    }
+
+    public struct Outcome: Sendable {
+        public var selection: Selection
+        public var manifest: Manifest
+        public var manifestPath: String
+        public var written: Int
+    }
+
+    /// `log` receives progress lines and warnings (the command prints them to stderr unless --quiet).
+    public static func run(_ request: Request, log: (String) -> Void = { _ in }) throws(SelectError) -> Outcome {
+        var store: ScoreStore
+        let poolSize: Int
+        switch request.input {
+        case let .table(path):
+            store = try ScoreStore.load(table: path)
+            // One row per pool item (SPEC §3), so the table's row count is the pool's N without a third pass.
+            poolSize = store.count
+            log("read \(store.count) rows from \(path)")
+        case let .mmssrFolder(dir):
+            store = try loadFolder(dir)
+            let (sources, count) = try SubsetWriter.sources(pool: request.pool)
+            for r in 0..<store.count { store.setSource(row: r, name: sources[store.idx[r]] ?? "") }
+            poolSize = count
+            log("read \(store.count) samples from \(dir); pool has \(count) items")
+        }
+        let selection = Selector.run(store, request.options, poolSize: poolSize)
+        log("selected \(selection.rows.count) rows")
+        var warnings: [String] = []
+        if let w = selection.warning { warnings.append(w); log("warning: \(w)") }
+        let rows = selection.rows.sorted()
+        let selectedIdx = Set(rows.map { store.idx[Int($0)] })
+        let subset = try SubsetWriter.write(selected: selectedIdx, pool: request.pool, to: request.output)
+        if case .table = request.input, subset.poolItems != poolSize {
+            let w = "the pool has \(subset.poolItems) items but the score table \(poolSize) rows; the budget used the table"
+            warnings.append(w)
+            log("warning: \(w)")
+        }
+        log("wrote \(subset.written) items to \(request.output)")
+        let manifest = Manifest(store: store, selection: selection, request: request, poolSize: poolSize, warnings: warnings)
+        let manifestPath = Manifest.path(forSubset: request.output)
+        try writeText(manifest.json(), to: manifestPath)
+        if let ids = request.idsOut {
+            try writeText(rows.map { "\(store.idx[Int($0)])\n" }.joined(), to: ids)
+        }
+        if let dir = request.reportDirectory {
+            let path = try Report.write(store: store, selection: selection, manifest: manifest, directory: dir)
+            log("report: \(path)")
+        }
+        if let example = subset.missing.first {
+            throw .missingFromPool(count: subset.missing.count, example: example, pool: request.pool)
+        }
+        return Outcome(selection: selection, manifest: manifest, manifestPath: manifestPath, written: subset.written)
+    }
+
+    static func loadFolder(_ dir: String) throws(SelectError) -> ScoreStore {
+        var store = ScoreStore()
+        do {
+            let reader = try MMSSRFolderReader(directory: dir)
+            while let row = try reader.next() { try store.append(row) }
+        } catch let error as TableError {
+            throw .table(error)
+        } catch let error as SelectError {
+            throw error
+        } catch {
+            throw .table(.io(path: dir, reason: "\(error)"))
+        }
+        return store
+    }
+
+    static func writeText(_ text: String, to path: String) throws(SelectError) {
+        do {
+            let sink = try ByteSink(path: path)
+            try sink.write(text)
+            try sink.close()
+        } catch {
+            throw .table(error)
+        }
+    }
+}
