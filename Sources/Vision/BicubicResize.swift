@@ -51,24 +51,29 @@ public enum BicubicResize {
         image.pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 w.coefficients.withUnsafeBufferPointer { k in
-                    for (oy, y) in rows.enumerated() {
-                        let line = src.baseAddress! + y * image.width * 3
-                        let target = dst.baseAddress! + oy * outWidth * 3
-                        for xx in 0..<outWidth {
-                            let base = w.start[xx], taps = w.count[xx]
-                            let kk = k.baseAddress! + xx * w.ksize
-                            var s0 = half, s1 = half, s2 = half
-                            var p = line + base * 3
-                            for t in 0..<taps {
-                                let c = kk[t]
-                                s0 = s0 &+ Int32(p[0]) &* c
-                                s1 = s1 &+ Int32(p[1]) &* c
-                                s2 = s2 &+ Int32(p[2]) &* c
-                                p += 3
+                    w.start.withUnsafeBufferPointer { start in
+                        w.count.withUnsafeBufferPointer { count in
+                            let inStride = image.width * 3
+                            for oy in 0..<rows.count {
+                                let line = src.baseAddress! + (rows.lowerBound + oy) * inStride
+                                let target = dst.baseAddress! + oy * outWidth * 3
+                                var kk = k.baseAddress!
+                                for xx in 0..<outWidth {
+                                    var s0 = half, s1 = half, s2 = half
+                                    var p = line + start[xx] * 3
+                                    for t in 0..<count[xx] {
+                                        let c = kk[t]
+                                        s0 = s0 &+ Int32(p[0]) &* c
+                                        s1 = s1 &+ Int32(p[1]) &* c
+                                        s2 = s2 &+ Int32(p[2]) &* c
+                                        p += 3
+                                    }
+                                    target[xx * 3] = clip8(s0)
+                                    target[xx * 3 + 1] = clip8(s1)
+                                    target[xx * 3 + 2] = clip8(s2)
+                                    kk += w.ksize
+                                }
                             }
-                            target[xx * 3] = clip8(s0)
-                            target[xx * 3 + 1] = clip8(s1)
-                            target[xx * 3 + 2] = clip8(s2)
                         }
                     }
                 }

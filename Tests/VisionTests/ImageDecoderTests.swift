@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Vision
+import Vision
 
 final class ImageDecoderTests: XCTestCase {
     /// Every decodable fixture (JPEG 4:2:0/4:2:2/4:4:4, progressive, grey, CMYK, EXIF-rotated; PNG of

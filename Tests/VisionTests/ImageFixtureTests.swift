@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Vision
+import Vision
 
 /// The fixtures written by tools/make_image_fixtures.py, with Pillow's verdict on each.
 struct ImageFixtures: Decodable {
