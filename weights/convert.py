@@ -26,7 +26,12 @@ import os
 import sys
 import time
 
-import numpy as np
+# One BLAS thread: the calibration forwards are small GEMMs (multi-threaded OpenBLAS is several times slower on a
+# shared 2-core machine), and a fixed thread count keeps the fp32 sums, hence the output bytes, reproducible.
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_v] = "1"
+
+import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CACHE = os.path.join(HERE, "cache")
@@ -258,6 +263,235 @@ def head_tensors() -> tuple[dict[str, np.ndarray], dict]:
     return {}, {}
 
 
+# ------------------------------------------------------------------------------------ SmoothQuant (int8 file)
+#
+# The runtime quantises activations per token (per row) symmetric int8 and weights per output row. Channels
+# with outliers (BERT's post-LayerNorm hidden states, DINOv2's LayerNorm outputs) make the per-token scale
+# coarse for every other channel. SmoothQuant (Xiao et al. 2023) moves part of that range into the weights:
+# for a linear layer y = x W^T + b with input channels c,
+#     s_c = max|X_c|^alpha / max_o|W[o, c]|^(1 - alpha),   x'_c = x_c / s_c,   W'[:, c] = W[:, c] * s_c,
+# so x' W'^T = x W^T. max|X_c| comes from fp32 forwards of both towers on calibration data (CALIB_*; never the
+# evaluation data of tools/simulate_int8.py). s is normalised to geometric mean 1, clamped to [1e-2, 1e2] and
+# rounded to a power of two, so x / s and W * s are exact in fp32 (the smoothing itself adds no rounding) and
+# the factors do not move with last-bit differences of the calibration forward. q, k and v read the same input:
+# they share one s computed from the max over the three weights' columns. alpha is per tower and layer kind
+# (chosen with tools/simulate_int8.py --sweep); None = not smoothed (no `.weight.smooth` tensor is written).
+
+CALIB_DIR = os.path.join(HERE, "calibration")
+CALIB_TEXTS = os.path.join(CALIB_DIR, "texts.txt")
+# skimage.data photographs used for calibration. tools/simulate_int8.py evaluates on a disjoint set
+# (EVAL_PHOTOS there); `cat` is the same picture as `chelsea` and is used by neither list.
+CALIB_PHOTOS = ("retina", "brick", "gravel", "moon", "page", "clock", "logo", "cell")
+# Measured (tools/simulate_int8.py --sweep, docs/model-file.md "Converter notes"): DINOv2 is best with one alpha
+# everywhere; for MiniLM smoothing attn.out or mlp.fc2 makes things worse (fc2's GELU outliers are per token,
+# not per channel), q/k/v want a strong shift of range into the weights.
+SMOOTH_ALPHA: dict[str, dict[str, float | None]] = {
+    "v": {"qkv": 0.55, "out": 0.55, "fc1": 0.55, "fc2": 0.55},
+    "t": {"qkv": 0.85, "out": None, "fc1": 0.5, "fc2": None},
+}
+SMOOTH_CLAMP = (1e-2, 1e2)
+SMOOTH_POW2 = True
+
+
+def gelu(x: np.ndarray) -> np.ndarray:
+    """Exact GELU 0.5 x (1 + erf(x / sqrt 2)), erf in float64 (scipy, else math.erf)."""
+    z = x.astype(np.float64) / np.sqrt(2.0)
+    try:
+        from scipy.special import erf  # type: ignore
+        e = erf(z)
+    except ImportError:
+        import math
+        e = np.vectorize(math.erf, otypes=[np.float64])(z)
+    return (0.5 * x * (1.0 + e)).astype(np.float32)
+
+
+def _layer_norm(h: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
+    mu = h.mean(-1, keepdims=True)
+    var = ((h - mu) ** 2).mean(-1, keepdims=True)
+    return (h - mu) / np.sqrt(var + np.float32(eps)) * w + b
+
+
+def _attention(q: np.ndarray, k: np.ndarray, v: np.ndarray, heads: int) -> np.ndarray:
+    n, d = q.shape
+    hd = d // heads
+    out = np.empty((n, d), np.float32)
+    for j in range(heads):  # 2-D products on contiguous slices: BLAS (numpy's batched path on views is slow)
+        c = slice(j * hd, (j + 1) * hd)
+        qj, kj, vj = (np.ascontiguousarray(a[:, c]) for a in (q, k, v))
+        s = qj @ kj.T * np.float32(1.0 / np.sqrt(hd))
+        s = np.exp(s - s.max(-1, keepdims=True))
+        s /= s.sum(-1, keepdims=True)
+        out[:, c] = s @ vj
+    return out
+
+
+def fp32_linear(T: dict[str, np.ndarray]):
+    return lambda h, p: h @ T[p + ".weight"].T + T[p + ".bias"]
+
+
+def vit_forward(T: dict[str, np.ndarray], x: np.ndarray, lin, depth: int = 12, heads: int = 6,
+                eps: float = 1e-6) -> np.ndarray:
+    """DINOv2-S/14 on GGUF-named fp32 tensors; x (3, 224, 224) normalised -> final hidden state (257, 384).
+    lin(h, prefix) computes every transformer linear layer (attn.q/k/v/out, mlp.fc1/fc2)."""
+    P, g = 14, x.shape[1] // 14
+    patches = x.reshape(3, g, P, g, P).transpose(1, 3, 0, 2, 4).reshape(g * g, 3 * P * P)
+    h = patches @ T["v.patch_embed.weight"].T + T["v.patch_embed.bias"]
+    h = np.concatenate([T["v.cls_token"][None], h]) + T["v.pos_embed"]
+    for i in range(depth):
+        b = f"v.blk.{i}"
+        a = _layer_norm(h, T[b + ".norm1.weight"], T[b + ".norm1.bias"], eps)
+        o = _attention(lin(a, b + ".attn.q"), lin(a, b + ".attn.k"), lin(a, b + ".attn.v"), heads)
+        h = h + lin(o, b + ".attn.out") * T[b + ".ls1"]
+        m = _layer_norm(h, T[b + ".norm2.weight"], T[b + ".norm2.bias"], eps)
+        h = h + lin(gelu(lin(m, b + ".mlp.fc1")), b + ".mlp.fc2") * T[b + ".ls2"]
+    return _layer_norm(h, T["v.norm.weight"], T["v.norm.bias"], eps).astype(np.float32)
+
+
+def bert_forward(T: dict[str, np.ndarray], ids, lin, heads: int = 12, eps: float = 1e-12) -> np.ndarray:
+    """all-MiniLM-L6-v2 on GGUF-named tensors: post-LN BERT, mean pooling over all tokens, L2-normalised."""
+    ids = np.asarray(ids)
+    n = len(ids)
+    h = T["t.token_embd"][ids] + T["t.pos_embd"][:n] + T["t.type_embd"][0]
+    h = _layer_norm(h, T["t.embd_norm.weight"], T["t.embd_norm.bias"], eps)
+    i = 0
+    while f"t.blk.{i}.attn.q.weight" in T:
+        b = f"t.blk.{i}"
+        o = _attention(lin(h, b + ".attn.q"), lin(h, b + ".attn.k"), lin(h, b + ".attn.v"), heads)
+        h = _layer_norm(h + lin(o, b + ".attn.out"), T[b + ".attn_norm.weight"], T[b + ".attn_norm.bias"], eps)
+        m = lin(gelu(lin(h, b + ".mlp.fc1")), b + ".mlp.fc2")
+        h = _layer_norm(h + m, T[b + ".out_norm.weight"], T[b + ".out_norm.bias"], eps)
+        i += 1
+    e = h.mean(0)
+    return (e / np.linalg.norm(e)).astype(np.float32)
+
+
+def preprocess_image(img: np.ndarray) -> np.ndarray:
+    """PIL path of the engine: RGB, bicubic resize to 224 x 224, /255, ImageNet mean/std, CHW float32."""
+    from PIL import Image
+
+    im = Image.fromarray(img).convert("RGB").resize((224, 224), Image.BICUBIC)
+    a = np.asarray(im, dtype=np.float32) / np.float32(255.0)
+    a = (a - np.array(IMAGE_MEAN, np.float32)) / np.array(IMAGE_STD, np.float32)
+    return np.ascontiguousarray(a.transpose(2, 0, 1), dtype=np.float32)
+
+
+def skimage_photo(name: str) -> np.ndarray:
+    import skimage.data
+
+    img = getattr(skimage.data, name)()
+    if isinstance(img, tuple):  # stereo_motorcycle: (left, right, disparity)
+        img = img[0]
+    if img.dtype == bool:  # horse: same pixels as PIL's mode "1" converted to RGB
+        img = img.astype(np.uint8) * 255
+    return img
+
+
+def procedural_images() -> list[tuple[str, np.ndarray]]:
+    """Deterministic synthetic uint8 RGB images (numpy PCG64 with fixed seeds)."""
+    n = 256
+    y, x = np.mgrid[0:n, 0:n].astype(np.float64) / (n - 1)
+    out = []
+    # Smooth colour gradients with a sine ripple.
+    out.append(("gradient", np.stack([0.5 + 0.5 * np.sin(6.28 * x * 3), y, (x + y) / 2], -1)))
+    # Rotated colour checkerboard.
+    u, v = (x - y) * 8, (x + y) * 8
+    chk = (np.floor(u) + np.floor(v)) % 2
+    out.append(("checker", np.stack([chk, 1 - chk * 0.7, 0.3 + 0.4 * chk], -1)))
+    # Low-frequency coloured noise (bilinear upsampling of a seeded 8 x 8 grid) plus fine grain.
+    rng = np.random.default_rng(20240607)
+    coarse = rng.random((9, 9, 3))
+    gi = y * 8
+    gj = x * 8
+    i0, j0 = np.minimum(gi.astype(int), 7), np.minimum(gj.astype(int), 7)
+    fi, fj = (gi - i0)[..., None], (gj - j0)[..., None]
+    smooth = ((1 - fi) * (1 - fj) * coarse[i0, j0] + (1 - fi) * fj * coarse[i0, j0 + 1]
+              + fi * (1 - fj) * coarse[i0 + 1, j0] + fi * fj * coarse[i0 + 1, j0 + 1])
+    out.append(("noise", np.clip(smooth + 0.08 * rng.standard_normal((n, n, 3)), 0, 1)))
+    # Concentric rings with a dark disc and a bright square.
+    r = np.hypot(x - 0.4, y - 0.55)
+    rings = np.stack([0.5 + 0.5 * np.cos(40 * r), 0.5 + 0.5 * np.cos(25 * r + 1), 0.5 + 0.5 * np.sin(15 * r)], -1)
+    rings[r < 0.12] = 0.05
+    rings[(x > 0.7) & (x < 0.9) & (y > 0.1) & (y < 0.3)] = (1.0, 0.95, 0.2)
+    out.append(("rings", rings))
+    return [(name, np.round(a * 255).astype(np.uint8)) for name, a in out]
+
+
+def calibration_images() -> list[tuple[str, np.ndarray]]:
+    imgs = procedural_images() + [(name, skimage_photo(name)) for name in CALIB_PHOTOS]
+    return [(name, preprocess_image(img)) for name, img in imgs]
+
+
+def calibration_texts() -> list[str]:
+    with open(CALIB_TEXTS, encoding="utf-8") as f:
+        return [line.rstrip("\n") for line in f if line.strip()]
+
+
+def tokenize(texts: list[str], max_tokens: int) -> list[list[int]]:
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(TOK_PATH)
+    tok.no_padding()
+    tok.enable_truncation(max_length=max_tokens)
+    return [tok.encode(t).ids for t in texts]
+
+
+class InputMax:
+    """A `lin` for the forwards above: fp32 linear that records max|x_c| per input channel of every layer."""
+
+    def __init__(self, T: dict[str, np.ndarray]):
+        self.T, self.amax = T, {}
+
+    def __call__(self, h: np.ndarray, p: str) -> np.ndarray:
+        m = np.abs(h).max(axis=0)
+        self.amax[p] = np.maximum(self.amax[p], m) if p in self.amax else m
+        return h @ self.T[p + ".weight"].T + self.T[p + ".bias"]
+
+
+def calibration_stats(T: dict[str, np.ndarray], vhp: dict, thp: dict) -> dict[str, np.ndarray]:
+    """Per linear layer prefix: max|X_c| over the calibration data, float32 [in]."""
+    rec = InputMax(T)
+    for _, x in calibration_images():
+        vit_forward(T, x, rec, vhp["depth"], vhp["heads"], vhp["layer_norm_eps"])
+    for ids in tokenize(calibration_texts(), thp["max_tokens"]):
+        bert_forward(T, ids, rec, thp["heads"], thp["layer_norm_eps"])
+    return rec.amax
+
+
+def smooth_groups(T: dict[str, np.ndarray]) -> list[tuple[str, str, list[str]]]:
+    """(tower, kind, [layer prefixes sharing one input]) for every quantised transformer linear."""
+    groups = []
+    for tower in ("v", "t"):
+        i = 0
+        while f"{tower}.blk.{i}.attn.q.weight" in T:
+            b = f"{tower}.blk.{i}"
+            groups += [(tower, "qkv", [b + ".attn.q", b + ".attn.k", b + ".attn.v"]), (tower, "out", [b + ".attn.out"]),
+                       (tower, "fc1", [b + ".mlp.fc1"]), (tower, "fc2", [b + ".mlp.fc2"])]
+            i += 1
+    return groups
+
+
+def smoothing_factors(T: dict[str, np.ndarray], amax: dict[str, np.ndarray], alpha=None, clamp=SMOOTH_CLAMP,
+                      pow2: bool = SMOOTH_POW2) -> dict[str, np.ndarray]:
+    """{layer prefix: s float32 [in]} for the layers that are smoothed (alpha table: SMOOTH_ALPHA layout)."""
+    alpha = SMOOTH_ALPHA if alpha is None else alpha
+    out = {}
+    for tower, kind, prefixes in smooth_groups(T):
+        a = alpha.get(tower, {}).get(kind)
+        if a is None:
+            continue
+        wmax = np.max([np.abs(T[p + ".weight"]).max(axis=0) for p in prefixes], axis=0).astype(np.float64)
+        xmax = amax[prefixes[0]].astype(np.float64)
+        for p in prefixes[1:]:
+            assert np.array_equal(amax[p], amax[prefixes[0]]), p
+        s = np.maximum(xmax, 1e-6) ** a / np.maximum(wmax, 1e-6) ** (1.0 - a)
+        s = np.clip(s / np.exp(np.log(s).mean()), clamp[0], clamp[1])
+        if pow2:
+            s = np.exp2(np.round(np.log2(s)))
+        for p in prefixes:
+            out[p] = s.astype(np.float32)
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ writing
 
 def is_quantised_linear(name: str, arr: np.ndarray) -> bool:
@@ -286,8 +520,13 @@ def source_string(pkg: str) -> str:
     die(f"{pkg} not in {REQUIREMENTS}")
 
 
-def write(path: str, precision: str, tensors: dict[str, np.ndarray], meta: list[tuple[str, str, object]]) -> dict:
+def write(path: str, precision: str, tensors: dict[str, np.ndarray], meta: list[tuple[str, str, object]],
+          smooth: dict[str, np.ndarray] | None = None) -> dict:
+    """smooth (int8 only): {layer prefix: s [in]}; that layer's weight is quantised as W * s[None, :] and s is
+    written as F32 `PREFIX.weight.smooth` right after `PREFIX.weight.scale`."""
     import gguf
+
+    smooth = smooth or {}
 
     tmp = path + ".part"
     w = gguf.GGUFWriter(tmp, arch="mmssr")
@@ -295,13 +534,20 @@ def write(path: str, precision: str, tensors: dict[str, np.ndarray], meta: list[
     w.add_string("mmssr.precision", precision)
     for kind, key, val in meta:
         getattr(w, f"add_{kind}")(key, val)
-    stats = {"i8": 0, "f32": 0, "max_rel_err": 0.0}
+    stats = {"i8": 0, "f32": 0, "smooth": 0, "max_rel_err": 0.0}
     for name, arr in tensors.items():
         if precision == "int8" and is_quantised_linear(name, arr):
-            q, scale = quantise_rows(arr)
+            s = smooth.get(name[: -len(".weight")])
+            q, scale = quantise_rows(arr if s is None else arr * s[None, :])
             w.add_tensor(name, q)  # int8 numpy -> GGML I8
             w.add_tensor(name + ".scale", scale)
-            err = np.abs(q.astype(np.float32) * scale[:, None] - arr).max() / max(np.abs(arr).max(), 1e-30)
+            dq = q.astype(np.float32) * scale[:, None]
+            if s is not None:
+                assert s.dtype == np.float32 and s.shape == (arr.shape[1],), name
+                w.add_tensor(name + ".smooth", s)
+                dq = dq / s[None, :]
+                stats["smooth"] += 1
+            err = np.abs(dq - arr).max() / max(np.abs(arr).max(), 1e-30)
             stats["max_rel_err"] = max(stats["max_rel_err"], float(err))
             stats["i8"] += 1
         else:
@@ -316,7 +562,7 @@ def write(path: str, precision: str, tensors: dict[str, np.ndarray], meta: list[
     return stats
 
 
-def verify(path: str, tensors: dict[str, np.ndarray], precision: str) -> None:
+def verify(path: str, tensors: dict[str, np.ndarray], precision: str, smooth: dict[str, np.ndarray]) -> None:
     """Read back: metadata present, every tensor's dims and (for F32) bytes as written."""
     import gguf
 
@@ -333,11 +579,17 @@ def verify(path: str, tensors: dict[str, np.ndarray], precision: str) -> None:
         elif precision == "int8":
             assert t.tensor_type == gguf.GGMLQuantizationType.I8, name
             assert got[name + ".scale"].tensor_type == gguf.GGMLQuantizationType.F32
+            s = smooth.get(name[: -len(".weight")])
+            if s is None:
+                assert name + ".smooth" not in got, name
+            else:
+                assert np.array_equal(np.asarray(got[name + ".smooth"].data), s), name
     assert "general.architecture" in r.fields and "tokenizer.vocab" in r.fields
 
 
 def up_to_date() -> bool:
-    inputs = [ONNX_PATH, ST_PATH, TOK_PATH, CONFIG_PATH, SBERT_PATH, POS_PATH, REQUIREMENTS, os.path.abspath(__file__)]
+    inputs = [ONNX_PATH, ST_PATH, TOK_PATH, CONFIG_PATH, SBERT_PATH, POS_PATH, REQUIREMENTS, CALIB_TEXTS,
+              os.path.abspath(__file__)]
     if not all(os.path.exists(p) for p in (OUT_F32, OUT_I8)):
         return False
     newest_in = max(os.path.getmtime(p) for p in inputs)
@@ -417,14 +669,26 @@ def main() -> None:
             "float32" if isinstance(val, float) else "array"
         meta.append((kind, key, val))
 
+    t1 = time.time()
+    smooth = smoothing_factors(tensors, calibration_stats(tensors, vhp, thp))
+    print(f"convert.py: SmoothQuant calibration: {len(smooth)} layers smoothed ({time.time() - t1:.1f} s)")
+    quant_doc = (
+        "weights: symmetric int8 per output row, scale=f32(max|row|/127), q=round-half-away-from-zero(W'/scale), "
+        "W'=W*s[None,:] when PREFIX.weight.smooth (F32 [in], s) exists, else W'=W; activations: the runtime divides "
+        "input channel c by s_c (x'=x/s, absent = ones; x' W'^T = x W^T), then quantises x' per token (row) "
+        "symmetric int8 (scale=max|x'_row|/127, round to nearest), int32 accumulation, fp32 output. "
+        "s = SmoothQuant (alpha per tower and layer kind: "
+        + "; ".join(f"{t}: " + ", ".join(f"{k}={'off' if a is None else a}" for k, a in SMOOTH_ALPHA[t].items())
+                    for t in ("v", "t"))
+        + "), calibrated on weights/calibration, normalised to geometric mean 1, clamped to [0.01, 100]"
+        + (", rounded to a power of two" if SMOOTH_POW2 else "") + "; q/k/v of a block share one s")
     for path, precision in ((OUT_F32, "f32"), (OUT_I8, "int8")):
-        extra = [("string", "mmssr.quantization",
-                  "per-output-channel symmetric int8: scale=f32(max|row|/127), q=round-half-away-from-zero(W/scale)")] \
-            if precision == "int8" else []
-        stats = write(path, precision, tensors, meta + extra)
-        verify(path, tensors, precision)
-        msg = f"{stats['f32']} F32" + (f" + {stats['i8']} I8 (max |dq-W|/max|W| {stats['max_rel_err']:.2e})"
-                                        if stats["i8"] else "")
+        extra = [("string", "mmssr.quantization", quant_doc)] if precision == "int8" else []
+        sm = smooth if precision == "int8" else {}
+        stats = write(path, precision, tensors, meta + extra, sm)
+        verify(path, tensors, precision, sm)
+        msg = f"{stats['f32']} F32" + (f" + {stats['i8']} I8, {stats['smooth']} smoothed "
+                                        f"(max |dq-W|/max|W| {stats['max_rel_err']:.2e})" if stats["i8"] else "")
         print(f"convert.py: wrote {os.path.relpath(path)} ({os.path.getsize(path):,} bytes, {msg}) "
               f"sha256 {sha256(path)}")
     print(f"convert.py: {len(tensors)} tensors, {sum(a.size for a in tensors.values()):,} parameters, "
