@@ -265,6 +265,10 @@ def main():
     add_error("header_only.jpg", base[:300], "truncated")
     add_error("empty.jpg", b"", "emptyFile")
     add_error("text.jpg", b"this is not an image, just text named .jpg\n", "notAnImage")
+    add_error("bm_text.jpg", b"BM is how this text starts, but it is not a bitmap\n", "notAnImage")
+    twelve = bytearray(base)
+    twelve[base.index(b"\xff\xc0") + 4] = 12  # SOF sample precision: a 12-bit JPEG
+    add_error("jpeg_12bit.jpg", bytes(twelve), "unsupportedFormat")
     add_error("animation.gif", encode(photo, "GIF"), "unsupportedFormat")
     add_error("photo.webp", encode(photo, "WEBP"), "unsupportedFormat")
     add_error("photo.bmp", encode(photo, "BMP"), "unsupportedFormat")

@@ -20,7 +20,8 @@ typedef struct {
 
 static void on_error(j_common_ptr cinfo) {
     decode_errors *errors = (decode_errors *)cinfo->err;
-    errors->status = MMSSR_IMAGE_CORRUPT;
+    // 12- and 16-bit JPEGs are valid files this 8-bit build cannot read (Pillow refuses them too).
+    errors->status = cinfo->err->msg_code == JERR_BAD_PRECISION ? MMSSR_IMAGE_UNSUPPORTED : MMSSR_IMAGE_CORRUPT;
     longjmp(errors->escape, 1);
 }
 
@@ -70,7 +71,11 @@ void mmssr_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, mm
 
     if (setjmp(errors.escape)) {
         char text[JMSG_LENGTH_MAX];
-        (*cinfo.err->format_message)((j_common_ptr)&cinfo, text);
+        if (errors.status == MMSSR_IMAGE_UNSUPPORTED) {
+            snprintf(text, sizeof text, "%d-bit JPEG", cinfo.data_precision);
+        } else {
+            (*cinfo.err->format_message)((j_common_ptr)&cinfo, text);
+        }
         jpeg_destroy_decompress(&cinfo);
         if (out->status == MMSSR_IMAGE_OK) {
             mmssr_image_fail(out, errors.status, "%s", text);

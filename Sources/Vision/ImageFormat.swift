@@ -21,7 +21,8 @@ enum ImageFormat: Equatable {
             self = .other("GIF")
         } else if starts(ascii("RIFF")) && starts(ascii("WEBP"), at: 8) {
             self = .other("WebP")
-        } else if starts(ascii("BM")) && bytes.count >= 26 {
+        } else if starts(ascii("BM")) && bytes.count >= 18 && [12, 40, 52, 56, 64, 108, 124].contains(bytes[14]) && bytes[15] == 0 {
+            // The DIB header size at offset 14 tells a bitmap from text that happens to start "BM".
             self = .other("BMP")
         } else if starts([0x49, 0x49, 0x2A, 0x00]) || starts([0x4D, 0x4D, 0x00, 0x2A]) {
             self = .other("TIFF")

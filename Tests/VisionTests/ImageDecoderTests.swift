@@ -41,6 +41,8 @@ final class ImageDecoderTests: XCTestCase {
             ("animation.gif", "unsupported image format (GIF)"),
             ("photo.webp", "unsupported image format (WebP)"),
             ("photo.bmp", "unsupported image format (BMP)"),
+            ("jpeg_12bit.jpg", "unsupported image format (12-bit JPEG)"),
+            ("bm_text.jpg", "not an image (unrecognised file signature)"),
             ("empty.jpg", "empty file (0 bytes)"),
             ("text.jpg", "not an image (unrecognised file signature)"),
             ("truncated.jpg", "truncated JPEG (data ends before the image does)"),
