@@ -1,13 +1,18 @@
 import Scorer
 
-/// SPEC §5, `--method mmssr`, step for step. Per capability the candidate list (ok rows above the threshold,
-/// score descending, idx ascending) is sorted once; each SELECT call then walks it skipping rows already
-/// taken, so the work per call is linear in the candidates and no row is ever copied.
+/// SPEC §5, `--method mmssr`, step for step.
+///
+/// Layout for speed at millions of rows: each row's bin labels depend only on its (source, style list), its
+/// "signature"; signatures are few, so their labels sit in a small cache-resident table. Per capability the
+/// candidates (ok rows above the threshold, score descending, idx ascending) are sorted once, each entry
+/// packing row and signature into a UInt64, so a SELECT call streams through its list sequentially instead
+/// of chasing rows across memory.
 struct MMSSRSelector {
     private let store: ScoreStore
     private let options: SelectionOptions
-    /// Bin labels (style, source) of row r: `labels[labelStart[r]..<labelStart[r + 1]]`.
-    private var labelStart: [Int32] = []
+    private var signature: [Int32] = []
+    /// Labels of signature g: `labels[labelStart[g]..<labelStart[g + 1]]`, in the row's style order.
+    private var labelStart: [Int32] = [0]
     private var labels: [Int32] = []
     /// Position of each label in ascending order of its text "style+source", for tie-breaking equal bins.
     private var labelRank: [Int32] = []
@@ -19,20 +24,24 @@ struct MMSSRSelector {
     }
 
     private mutating func buildLabels() {
-        var ids: [Int64: Int32] = [:]
+        var signatureOf: [UInt64: Int32] = [:]
+        var labelOf: [UInt64: Int32] = [:]
         var texts: [String] = []
-        labelStart.reserveCapacity(store.count + 1)
-        labelStart.append(0)
-        labels.reserveCapacity(store.styleIds.count)
+        signature.reserveCapacity(store.count)
         for r in 0..<store.count {
-            let src = Int64(store.source[r])
+            let src = UInt64(UInt32(store.source[r]))
+            let key = src << 32 | UInt64(UInt32(store.styleSet[r]))
+            if let g = signatureOf[key] { signature.append(g); continue }
+            let g = Int32(signatureOf.count)
+            signatureOf[key] = g
+            signature.append(g)
             for s in store.styles(of: r) {
-                let key = Int64(s) << 32 | src
-                if let id = ids[key] { labels.append(id); continue }
-                let id = Int32(texts.count)
-                ids[key] = id
+                let labelKey = UInt64(s) << 32 | src
+                if let l = labelOf[labelKey] { labels.append(l); continue }
+                let l = Int32(texts.count)
+                labelOf[labelKey] = l
                 texts.append(store.styleNames[Int(s)] + "+" + store.sourceNames[Int(src)])
-                labels.append(id)
+                labels.append(l)
             }
             labelStart.append(Int32(labels.count))
         }
@@ -43,7 +52,7 @@ struct MMSSRSelector {
     }
 
     /// Ranks (see `select`) of the ok rows with score_c > threshold, by score descending then idx ascending.
-    private func candidates(_ c: Int, idxRank: [UInt32]) -> [Int32] {
+    private func candidateRanks(_ c: Int, idxRank: [UInt32]) -> [UInt64] {
         let column = store.scores[c]
         var keys: [UInt64] = []
         for r in 0..<store.count where store.ok[r] {
@@ -55,7 +64,7 @@ struct MMSSRSelector {
             keys.append(UInt64(~ascending) << 32 | UInt64(idxRank[r]))
         }
         RadixSort.sort(&keys)
-        return keys.map { Int32(bitPattern: UInt32(truncatingIfNeeded: $0)) }
+        return keys
     }
 
     func select(budget: Int) -> Selection {
@@ -67,7 +76,15 @@ struct MMSSRSelector {
         }
         var idxRank = [UInt32](repeating: 0, count: store.count)
         for (rank, r) in rowByRank.enumerated() { idxRank[Int(r)] = UInt32(rank) }
-        var lists: [[Int32]] = caps.map { c in candidates(c, idxRank: idxRank).map { rowByRank[Int($0)] } }
+        // Entries: row << 32 | signature.
+        var lists: [[UInt64]] = caps.map { c in
+            var keys = candidateRanks(c, idxRank: idxRank)
+            for i in keys.indices {
+                let row = rowByRank[Int(UInt32(truncatingIfNeeded: keys[i]))]
+                keys[i] = UInt64(UInt32(row)) << 32 | UInt64(UInt32(signature[Int(row)]))
+            }
+            return keys
+        }
 
         var taken = [Bool](repeating: false, count: store.count)
         var chosen: [Int32] = []
@@ -80,7 +97,7 @@ struct MMSSRSelector {
             var exhausted: [Int] = []
             for k in active {
                 per = min(per, budget - chosen.count)
-                lists[k].removeAll { taken[Int($0)] }
+                lists[k].removeAll { taken[Int($0 >> 32)] }
                 let new = binnedSelect(lists[k], per, &scratch)
                 if new.isEmpty { exhausted.append(k) } else {
                     for r in new { taken[Int(r)] = true }
@@ -94,37 +111,61 @@ struct MMSSRSelector {
         return Selection(budget: budget, rows: chosen, perCapability: perCapability)
     }
 
-    /// SELECT(D, n) of SPEC §5.
-    private func binnedSelect(_ d: [Int32], _ n: Int, _ s: inout SelectScratch) -> [Int32] {
+    /// SELECT(D, n) of SPEC §5; D's entries are row << 32 | signature. The hot loop of a selection, hence
+    /// raw buffers: two sequential passes count the bins and lay them out, then each bin is read only as far
+    /// as it gives rows.
+    private func binnedSelect(_ d: [UInt64], _ n: Int, _ s: inout SelectScratch) -> [Int32] {
         guard !d.isEmpty else { return [] }
         s.generation += 1
+        let generation = s.generation
         var bins: [Int32] = []
         var depth = 0
-        for r in d {
-            let lo = Int(labelStart[Int(r)]), hi = Int(labelStart[Int(r) + 1])
-            depth = max(depth, hi - lo)
-            for l in labels[lo..<hi] {
-                if s.size[Int(l)] == 0 { bins.append(l) }
-                s.size[Int(l)] += 1
+        var total = 0
+        labelStart.withUnsafeBufferPointer { starts in
+            labels.withUnsafeBufferPointer { labels in
+                s.size.withUnsafeMutableBufferPointer { size in
+                    for e in d {
+                        let g = Int(UInt32(truncatingIfNeeded: e))
+                        let lo = Int(starts[g]), hi = Int(starts[g + 1])
+                        depth = max(depth, hi - lo)
+                        total += hi - lo
+                        for i in lo..<hi {
+                            let l = Int(labels[i])
+                            if size[l] == 0 { bins.append(Int32(l)) }
+                            size[l] += 1
+                        }
+                    }
+                }
             }
         }
         guard !bins.isEmpty else { return [] }
-        bins.sort { a, b in s.size[Int(a)] != s.size[Int(b)] ? s.size[Int(a)] < s.size[Int(b)] : labelRank[Int(a)] < labelRank[Int(b)] }
-        // Lay the bins out contiguously: for k = 1, 2, ... each row's k-th label, in D order.
-        var total = 0
-        for l in bins {
-            s.start[Int(l)] = Int32(total)
-            s.fill[Int(l)] = Int32(total)
-            total += Int(s.size[Int(l)])
-        }
+        let size = s.size
+        bins.sort { a, b in size[Int(a)] != size[Int(b)] ? size[Int(a)] < size[Int(b)] : labelRank[Int(a)] < labelRank[Int(b)] }
         if s.members.count < total { s.members = [Int32](repeating: 0, count: total) }
-        for k in 0..<depth {
-            for r in d {
-                let lo = Int(labelStart[Int(r)]), hi = Int(labelStart[Int(r) + 1])
-                guard lo + k < hi else { continue }
-                let l = Int(labels[lo + k])
-                s.members[Int(s.fill[l])] = r
-                s.fill[l] += 1
+        var offset = 0
+        for l in bins {
+            s.start[Int(l)] = Int32(offset)
+            s.fill[Int(l)] = Int32(offset)
+            s.pickedInBin[Int(l)] = 0
+            offset += Int(size[Int(l)])
+        }
+        // Bins in SPEC order: for k = 1, 2, ... each row's k-th label, in D order.
+        labelStart.withUnsafeBufferPointer { starts in
+            labels.withUnsafeBufferPointer { labels in
+                s.fill.withUnsafeMutableBufferPointer { fill in
+                    s.members.withUnsafeMutableBufferPointer { members in
+                        for k in 0..<depth {
+                            for e in d {
+                                let g = Int(UInt32(truncatingIfNeeded: e))
+                                let i = Int(starts[g]) + k
+                                guard i < Int(starts[g + 1]) else { continue }
+                                let l = Int(labels[i])
+                                members[Int(fill[l])] = Int32(truncatingIfNeeded: e >> 32)
+                                fill[l] += 1
+                            }
+                        }
+                    }
+                }
             }
         }
         let quota = max(n / bins.count, 1)
@@ -132,21 +173,21 @@ struct MMSSRSelector {
         var sel: [Int32] = []
         for l in bins {
             if sel.count >= n { break }
-            let range = Int(s.start[Int(l)])..<Int(s.start[Int(l)] + s.size[Int(l)])
-            var avail = 0
-            for i in range where s.pickedIn[Int(s.members[i])] != s.generation { avail += 1 }
+            // Rows of this bin already in sel were counted when picked, so avail needs no scan.
+            let avail = Int(size[Int(l)] - s.pickedInBin[Int(l)])
             var take = min(quota + debt, avail)
             debt = max(quota + debt - avail, 0)
             take = min(take, n - sel.count)
-            var i = range.lowerBound
+            var i = Int(s.start[Int(l)])
             while take > 0 {
-                let r = s.members[i]
-                if s.pickedIn[Int(r)] != s.generation {
-                    s.pickedIn[Int(r)] = s.generation
-                    sel.append(r)
-                    take -= 1
-                }
+                let r = Int(s.members[i])
                 i += 1
+                guard s.pickedIn[r] != generation else { continue }
+                s.pickedIn[r] = generation
+                sel.append(Int32(r))
+                take -= 1
+                let g = Int(signature[r])
+                for j in Int(labelStart[g])..<Int(labelStart[g + 1]) { s.pickedInBin[Int(labels[j])] += 1 }
             }
         }
         for l in bins { s.size[Int(l)] = 0 }
@@ -159,6 +200,7 @@ private struct SelectScratch {
     var size: [Int32]
     var start: [Int32]
     var fill: [Int32]
+    var pickedInBin: [Int32]
     var members: [Int32] = []
     /// `pickedIn[r] == generation` marks rows already in this call's `sel`.
     var pickedIn: [UInt32]
@@ -168,6 +210,7 @@ private struct SelectScratch {
         size = Array(repeating: 0, count: labelCount)
         start = size
         fill = size
+        pickedInBin = size
         pickedIn = Array(repeating: 0, count: rowCount)
     }
 }

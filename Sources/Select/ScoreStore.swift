@@ -10,13 +10,16 @@ public struct ScoreStore: Sendable {
     public private(set) var sourceNames: [String] = []
     /// `scores[c][row]` for capability c in `Capabilities.keys` order.
     public private(set) var scores: [[Float]] = Array(repeating: [], count: Capabilities.keys.count)
-    /// Styles of row r are `styleIds[styleStart[r]..<styleStart[r + 1]]`, most probable first, no repeats.
-    public private(set) var styleStart: [Int32] = [0]
-    public private(set) var styleIds: [UInt8] = []
+    /// Styles of row r are `styleSets[Int(styleSet[r])]`: style ids, most probable first, no repeats.
+    /// Rows share few distinct combinations, so each is stored once.
+    public private(set) var styleSet: [Int32] = []
+    public private(set) var styleSets: [[UInt8]] = []
     /// The 9 official names first, then any other name met in the input.
     public private(set) var styleNames: [String] = Styles.names
 
     private var sourceIndex: [String: Int32] = [:]
+    private var parsedStyles: [String: Int32] = [:]
+    private var setIndex: [[UInt8]: Int32] = [:]
     private var styleIndex: [String: UInt8] = Dictionary(uniqueKeysWithValues: Styles.names.enumerated().map { ($1, UInt8($0)) })
 
     public init() {}
@@ -27,7 +30,7 @@ public struct ScoreStore: Sendable {
         idx.reserveCapacity(n)
         ok.reserveCapacity(n)
         source.reserveCapacity(n)
-        styleStart.reserveCapacity(n + 1)
+        styleSet.reserveCapacity(n)
         for c in scores.indices { scores[c].reserveCapacity(n) }
     }
 
@@ -36,12 +39,25 @@ public struct ScoreStore: Sendable {
         ok.append(row.status == .ok)
         source.append(intern(source: row.imageSource))
         for c in scores.indices { scores[c].append(row.scores[c] ?? .nan) }
-        let start = styleIds.count
-        for name in Styles.split(row.styles) {
-            let id = try intern(style: name)
-            if !styleIds[start...].contains(id) { styleIds.append(id) }
+        // Few distinct style cells exist (combinations of 9 names), so parse each once.
+        if let set = parsedStyles[row.styles] {
+            styleSet.append(set)
+        } else {
+            var ids: [UInt8] = []
+            for name in Styles.split(row.styles) {
+                let id = try intern(style: name)
+                if !ids.contains(id) { ids.append(id) }
+            }
+            let set: Int32
+            if let known = setIndex[ids] { set = known } else {
+                set = Int32(styleSets.count)
+                styleSets.append(ids)
+                setIndex[ids] = set
+            }
+            parsedStyles[row.styles] = set
+            styleSet.append(set)
         }
-        styleStart.append(Int32(styleIds.count))
+
     }
 
     /// Replaces the sources, for inputs that lack them (official folders take them from the pool).
@@ -49,8 +65,8 @@ public struct ScoreStore: Sendable {
         source[row] = intern(source: name)
     }
 
-    public func styles(of row: Int) -> ArraySlice<UInt8> {
-        styleIds[Int(styleStart[row])..<Int(styleStart[row + 1])]
+    public func styles(of row: Int) -> [UInt8] {
+        styleSets[Int(styleSet[row])]
     }
 
     private mutating func intern(source name: String) -> Int32 {

@@ -19,10 +19,13 @@ public enum SubsetWriter {
         do { reader = try PoolReader(path: pool, options: .index) } catch { throw .pool(error) }
         let sink: ByteSink
         do { sink = try ByteSink(path: path) } catch { throw .table(error) }
-        func put(_ bytes: some Collection<UInt8>) throws(SelectError) {
+        func put(_ bytes: [UInt8]) throws(SelectError) {
             do { try sink.write(bytes) } catch { throw .table(error) }
         }
-        try put("[".utf8)
+        func put(_ text: String) throws(SelectError) {
+            do { try sink.write(text) } catch { throw .table(error) }
+        }
+        try put("[")
         while true {
             let next: PoolItem?
             do { next = try reader.next() } catch { throw .pool(error) }
@@ -30,12 +33,12 @@ public enum SubsetWriter {
             poolItems += 1
             let idx = Int64(item.idx)
             guard item.parseError == nil, selected.contains(idx), let raw = item.raw else { continue }
-            try put((written == 0 ? "\n" : ",\n").utf8)
+            try put(written == 0 ? "\n" : ",\n")
             try put(raw)
             found.insert(idx)
             written += 1
         }
-        try put((written == 0 ? "]\n" : "\n]\n").utf8)
+        try put(written == 0 ? "]\n" : "\n]\n")
         do { try sink.close() } catch { throw .table(error) }
         let missing = selected.subtracting(found).sorted()
         return Outcome(written: written, poolItems: poolItems, missing: missing)

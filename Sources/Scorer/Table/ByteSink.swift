@@ -27,8 +27,19 @@ public final class ByteSink {
         if buffer.count >= capacity { try flush() }
     }
 
+    /// Concrete overloads: the generic one is not specialised across modules and costs a metadata lookup per call.
+    public func write(_ bytes: [UInt8]) throws(TableError) {
+        buffer.append(contentsOf: bytes)
+        offset += bytes.count
+        if buffer.count >= capacity { try flush() }
+    }
+
     public func write(_ text: String) throws(TableError) {
-        try write(text.utf8)
+        var text = text
+        let before = buffer.count
+        text.withUTF8 { buffer.append(contentsOf: $0) }
+        offset += buffer.count - before
+        if buffer.count >= capacity { try flush() }
     }
 
     public func flush() throws(TableError) {
