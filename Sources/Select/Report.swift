@@ -108,7 +108,7 @@ public enum Report {
         let bw = Double(plotW) / Double(bins)
         var svg = "<svg width=\"\(width)\" height=\"\(height)\" role=img aria-label=\"\(Capabilities.keys[c]) histogram\">"
         svg += "<text x=\"\(left)\" y=\"12\" font-weight=600>\(esc(Capabilities.keys[c]))</text>"
-        svg += "<text x=\"\(width - 8)\" y=\"12\" text-anchor=end fill=\"#5b6876\">\(compact(sel.reduce(0, +))) of \(compact(pool.reduce(0, +)))</text>"
+        svg += "<text x=\"\(width - 8)\" y=\"12\" text-anchor=end fill=\"#5b6876\">selected \(compact(sel.reduce(0, +))) / pool \(compact(pool.reduce(0, +)))</text>"
         for (counts, color) in [(pool, poolColor), (sel, selectedColor)] {
             for b in 0..<bins where counts[b] > 0 {
                 let h = max(Double(counts[b]) / Double(maxCount) * Double(plotH), 1)
@@ -153,7 +153,7 @@ public enum Report {
     }
 
     static func heatmap(_ title: String, _ counts: [[Int]], _ total: Int, styles: [String], columns: [String]) -> String {
-        let cell = 44, rowH = 22, left = 200, top = 110
+        let cell = 44, rowH = 22, left = 200, top = 84
         let width = left + cell * columns.count + 10, height = top + rowH * styles.count + 10
         var svg = "<svg width=\"\(width)\" height=\"\(height)\" role=img aria-label=\"\(title) composition\">"
         svg += "<text x=\"0\" y=\"14\" font-weight=600>\(title) (\(total) labels)</text>"

@@ -38,6 +38,8 @@ public enum SelectPipeline {
 
     /// `log` receives progress lines and warnings (the command prints them to stderr unless --quiet).
     public static func run(_ request: Request, log: (String) -> Void = { _ in }) throws(SelectError) -> Outcome {
+        // Fail on an unreadable pool before the (long) table load rather than after it.
+        do { _ = try PoolReader(path: request.pool, options: .index) } catch { throw .pool(error) }
         var store: ScoreStore
         let poolSize: Int
         switch request.input {
