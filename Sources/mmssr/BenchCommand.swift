@@ -4,6 +4,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput on this machine.",
-        subcommands: [BenchGemm.self]
+        subcommands: [BenchGemm.self, BenchE2E.self]
     )
 }

@@ -4,7 +4,7 @@ struct MMSSR: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mmssr",
         abstract: "Score and select multimodal instruction data on CPU (mmSSR).",
-        subcommands: [InspectCommand.self, EvaluateCommand.self, SelectCommand.self, BenchCommand.self]
+        subcommands: [InspectCommand.self, ScoreCommand.self, EvaluateCommand.self, SelectCommand.self, BenchCommand.self]
     )
 }
 

@@ -1,0 +1,236 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import CImage
+import Foundation
+import Scorer
+import Tensor
+
+struct BenchE2E: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "e2e",
+        abstract: "End-to-end `mmssr score` throughput on a generated pool of 640x480 JPEGs.",
+        discussion: """
+            Generates --count photo-like 640x480 JPEGs with question/answer texts (once, in --dir), then runs the \
+            scoring pipeline for each precision and each thread split F+P (F forward threads, P prepare threads \
+            running alongside). Reports samples/s, seconds per stage (prepare is summed over its threads; wait is \
+            the forward idling for prepared samples), and a separate timing of the forward's parts (text tower, \
+            vision tower, heads) on the first batches. Peak RSS is the process's high-water mark so far. On a \
+            shared machine every figure is noisy: compare runs made at the same time.
+            """)
+
+    @Option(help: "Pool size.")
+    var count = 256
+
+    @Option(help: "Samples per forward.")
+    var batch = 32
+
+    @Option(help: "Thread splits to try, F+P separated by commas (F forward threads, P prepare threads).")
+    var splits = "2+1"
+
+    @Option(help: "Precisions to run: int8, fp32 or both separated by commas.")
+    var precision = "int8,fp32"
+
+    @Option(help: "Where the pool and its images go (kept and reused).")
+    var dir = "/tmp/mmssr-bench-e2e"
+
+    @Option(help: "int8 model (default: weights/mmssr-small.gguf).")
+    var model: String?
+
+    @Option(name: .customLong("model-f32"), help: "fp32 model (default: weights/mmssr-small-f32.gguf).")
+    var modelF32: String?
+
+    func run() throws {
+        let parsedSplits = try splits.split(separator: ",").map { spec -> (Int, Int) in
+            let parts = spec.split(separator: "+").compactMap { Int($0) }
+            guard parts.count == 2, parts[0] >= 1, parts[1] >= 1 else { throw CLIError("--splits wants F+P pairs like 2+1, got '\(spec)'") }
+            return (parts[0], parts[1])
+        }
+        let precisions = precision.split(separator: ",").map(String.init)
+        for p in precisions where p != "int8" && p != "fp32" { throw CLIError("--precision wants int8 or fp32, got '\(p)'") }
+        let pool = try SyntheticPool.ensure(dir: dir, count: count)
+        print("pool: \(count) items, 640x480 JPEG each, in \(dir); batch \(batch); \(loadLine())")
+        for p in precisions {
+            let fp32 = p == "fp32"
+            let path: String
+            if let given = fp32 ? modelF32 : model { path = given } else {
+                do throws(PipelineError) { path = try ModelLocator.locate(fp32: fp32) } catch { throw CLIError(error.description) }
+            }
+            let scorer = try ScoringModel(path: path, fp32: fp32)
+            print("\n\(p): \(path) (runs in \(scorer.precision))")
+            print(" F+P  samples/s   wall s | read  prepare  forward  write  wait (s) | peak RSS")
+            for (forward, prepare) in parsedSplits {
+                Parallel.setThreads(forward)
+                var job = ScoreJob(pool: pool, imagesRoot: dir + "/images", output: dir + "/scores.parquet")
+                job.batchSize = batch
+                job.prepareThreads = prepare
+                unlink(ScorePipeline.checkpointPath(output: job.output))
+                let s = try ScorePipeline(scorer: scorer, job: job).run()
+                let st = s.stages
+                print(String(format: " %d+%d  %9.1f  %7.1f | %4.2f  %7.1f  %7.1f  %5.2f  %4.1f     | %.0f MB",
+                             forward, prepare, Double(s.scored) / s.seconds, s.seconds, st.read, st.prepare,
+                             st.forward, st.write, st.waitForPrepare, peakRSSMegabytes()))
+            }
+            Parallel.setThreads(parsedSplits.first?.0 ?? Parallel.threads)
+            try profileForward(scorer, pool: pool)
+        }
+    }
+
+    /// Times the forward's parts on the first batches, one part at a time (same inputs as `score`).
+    private func profileForward(_ scorer: ScoringModel, pool: String) throws {
+        let reader = try PoolReader(path: pool, options: .init(keepRaw: false))
+        var samples: [PreparedSample] = []
+        while samples.count < min(count, 2 * batch), let item = try reader.next() {
+            samples.append(scorer.prepare(item, imagesRoot: dir + "/images"))
+        }
+        var text = 0.0, vision = 0.0, tokenize = 0.0, assemble = 0.0, heads = 0.0
+        for start in stride(from: 0, to: samples.count, by: batch) {
+            let b = Array(samples[start..<min(start + batch, samples.count)])
+            var t = ScorePipeline.now()
+            let maxTokens = scorer.text.config.maxTokens
+            let ids = b.flatMap { [scorer.tokenizer.encode($0.text.question, maxTokens: maxTokens),
+                                   scorer.tokenizer.encode($0.text.answer, maxTokens: maxTokens)] }
+            tokenize += ScorePipeline.now() - t
+            t = ScorePipeline.now()
+            _ = scorer.text.embed(ids)
+            text += ScorePipeline.now() - t
+            t = ScorePipeline.now()
+            _ = scorer.vision.features(b.flatMap(\.pixels))
+            vision += ScorePipeline.now() - t
+            t = ScorePipeline.now()
+            let features = scorer.features(b)
+            assemble += ScorePipeline.now() - t
+            t = ScorePipeline.now()
+            _ = scorer.heads(features)
+            heads += ScorePipeline.now() - t
+        }
+        // `features` reruns both towers; what it adds beyond them is the tokenising and assembly.
+        let rest = max(assemble - text - vision - tokenize, 0)
+        let n = Double(samples.count)
+        print(String(format: "  forward parts, ms/sample over %d samples at %d threads: tokenize %.2f  text tower %.2f  vision tower %.2f  features assembly %.2f  heads %.3f",
+                     samples.count, Parallel.threads, 1000 * tokenize / n, 1000 * text / n, 1000 * vision / n, 1000 * rest / n, 1000 * heads / n))
+    }
+
+    private func peakRSSMegabytes() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+
+    private func loadLine() -> String {
+        var loads = [Double](repeating: 0, count: 3)
+        return getloadavg(&loads, 3) == 3 ? String(format: "load average %.1f on %d cores (shared: figures are noisy)", loads[0], ProcessInfo.processInfo.activeProcessorCount) : ""
+    }
+}
+
+/// The bench's input: photo-like 640x480 JPEGs (sky and ground gradients, blurred blobs, shapes, sensor
+/// noise, so the entropy and decode cost resemble photographs) with LLaVA-style question/answer texts.
+private enum SyntheticPool {
+    static func ensure(dir: String, count: Int) throws -> String {
+        let pool = dir + "/pool-\(count).json"
+        if FileManager.default.fileExists(atPath: pool) { return pool }
+        try FileManager.default.createDirectory(atPath: dir + "/images/bench", withIntermediateDirectories: true)
+        var rng = SplitMix(seed: 7)
+        var items: [String] = []
+        for i in 0..<count {
+            let name = "bench/\(i).jpg"
+            let path = dir + "/images/" + name
+            if !FileManager.default.fileExists(atPath: path) {
+                try Data(jpeg(width: 640, height: 480, rng: &rng)).write(to: URL(fileURLWithPath: path))
+            }
+            let (q, a) = conversation(&rng)
+            items.append("{\"id\": \"bench-\(i)\", \"image\": \"\(name)\", \"conversations\": [{\"from\": \"human\", \"value\": \(jsonString("<image>\n" + q))}, {\"from\": \"gpt\", \"value\": \(jsonString(a))}]}")
+        }
+        try Data(("[\n" + items.joined(separator: ",\n") + "\n]\n").utf8).write(to: URL(fileURLWithPath: pool))
+        return pool
+    }
+
+    private static func jpeg(width: Int, height: Int, rng: inout SplitMix) throws -> [UInt8] {
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        let horizon = Double(height) * (0.3 + 0.4 * rng.unit())
+        let sky = (rng.color(), rng.color()), ground = (rng.color(), rng.color())
+        let blobs = (0..<(6 + Int(rng.next() % 10))).map { _ in
+            (x: rng.unit() * Double(width), y: rng.unit() * Double(height), r: 20 + rng.unit() * 140,
+             color: rng.color(), box: rng.next() % 3 == 0)
+        }
+        var noise = rng.next()
+        for y in 0..<height {
+            for x in 0..<width {
+                let fy = Double(y)
+                var c: (Double, Double, Double)
+                if fy < horizon {
+                    c = mix(sky.0, sky.1, fy / horizon)
+                } else {
+                    c = mix(ground.0, ground.1, (fy - horizon) / (Double(height) - horizon))
+                }
+                for b in blobs {
+                    let dx = Double(x) - b.x, dy = Double(y) - b.y
+                    let inside: Double
+                    if b.box {
+                        inside = abs(dx) < b.r && abs(dy) < b.r * 0.6 ? 1 : 0
+                    } else {
+                        let d = (dx * dx + dy * dy).squareRoot() / b.r
+                        inside = d < 1 ? min(1, (1 - d) * 3) : 0
+                    }
+                    if inside > 0 { c = mix(c, b.color, inside * 0.85) }
+                }
+                // Texture: a few pixels' worth of grain, as in a real photo.
+                noise = noise &* 6364136223846793005 &+ 1442695040888963407
+                let grain = Double(Int(noise >> 59)) - 16
+                let o = (y * width + x) * 3
+                rgb[o] = clamp(c.0 + grain + 8 * sin(Double(x) * 0.05 + Double(y) * 0.03))
+                rgb[o + 1] = clamp(c.1 + grain)
+                rgb[o + 2] = clamp(c.2 + grain + 6 * cos(Double(y) * 0.07))
+            }
+        }
+        var out: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        guard mmssr_jpeg_encode_rgb(rgb, UInt32(width), UInt32(height), 90, &out, &size) == 0, let out else {
+            throw CLIError("could not encode a benchmark JPEG")
+        }
+        defer { free(out) }
+        return Array(UnsafeBufferPointer(start: out, count: size))
+    }
+
+    private static func mix(_ a: (Double, Double, Double), _ b: (Double, Double, Double), _ t: Double) -> (Double, Double, Double) {
+        (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t, a.2 + (b.2 - a.2) * t)
+    }
+
+    private static func clamp(_ v: Double) -> UInt8 { UInt8(max(0, min(255, v.rounded()))) }
+
+    private static let objects = ["red bus", "golden retriever", "wooden bench", "traffic light", "bicycle", "street vendor",
+                                  "sailboat", "laptop", "bowl of soup", "mountain ridge", "chart legend", "receipt total"]
+    private static let places = ["on a busy street", "near the lake", "in a small kitchen", "at the train station",
+                                 "in the park", "inside an office", "on the beach at sunset"]
+
+    /// Question/answer pairs in the styles of LLaVA data: short answers, multiple choice, yes/no, coordinates,
+    /// detailed descriptions and step-by-step reasoning.
+    private static func conversation(_ rng: inout SplitMix) -> (String, String) {
+        let o = objects[Int(rng.next() % UInt64(objects.count))], o2 = objects[Int(rng.next() % UInt64(objects.count))]
+        let p = places[Int(rng.next() % UInt64(places.count))]
+        switch rng.next() % 6 {
+        case 0: return ("What color is the \(o) in the image?", "The \(o) is mostly blue with a white stripe.")
+        case 1: return ("Which object is closer to the camera?\nA. the \(o)\nB. the \(o2)\nAnswer with the option's letter from the given choices directly.", "A")
+        case 2: return ("Is there a \(o) \(p)?", "Yes")
+        case 3: return ("Please provide the bounding box coordinate of the region this sentence describes: the \(o) on the left.", "[0.12, 0.34, 0.48, 0.91]")
+        case 4: return ("Describe the image in detail.", "The image shows a \(o) \(p). In the foreground there is a \(o2), partly in shadow, while the background is filled with soft light and a few people walking by. The colors are warm and the scene feels calm, typical of a late afternoon. Several smaller details, such as signs and reflections, suggest the photo was taken in a city during autumn.")
+        default: return ("How many \(o)s would fit next to the \(o2)? Think step by step.", "First, estimate the width of the \(o2): about two meters. Next, a \(o) is roughly half a meter wide. Dividing two by one half gives four. Therefore about 4 would fit.")
+        }
+    }
+}
+
+/// A small seeded generator (SplitMix64), so the pool is the same on every machine.
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E3779B97F4A7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+        return z ^ (z >> 31)
+    }
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    mutating func color() -> (Double, Double, Double) { (unit() * 255, unit() * 255, unit() * 255) }
+}
