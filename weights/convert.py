@@ -23,6 +23,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 
@@ -32,6 +33,8 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_v] = "1"
 
 import numpy as np  # noqa: E402
+
+import heads  # noqa: E402  (weights/heads.py, beside this script)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CACHE = os.path.join(HERE, "cache")
@@ -256,11 +259,15 @@ def tokenizer_metadata(vocab_size: int) -> dict:
 
 # ------------------------------------------------------------------------------------------------ the heads
 
-def head_tensors() -> tuple[dict[str, np.ndarray], dict]:
-    """The capability and style heads (`h.*`, docs/heads.md). Not defined yet: they start training-free and are
-    distilled by `mmssr fit`. Return ({gguf name: fp32 array in numpy order}, {metadata key: value}) here when they
-    are; Linear weights named `h.*.weight` with 2 dims are quantised in the int8 file like the towers'."""
-    return {}, {}
+def head_tensors(tt: dict[str, np.ndarray], thp: dict, vhp: dict) -> tuple[dict[str, np.ndarray], dict]:
+    """The training-free default heads (`h.*`, weights/heads.py from heads/descriptions.json), built with the fp32
+    text tower. They stay F32 in both files (small, and `mmssr fit` replaces them)."""
+    lin = fp32_linear(tt)
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.stack([bert_forward(tt, ids, lin) for ids in tokenize(texts, thp["max_tokens"])])
+
+    return heads.build(embed, thp["hidden"], vhp["embed_dim"], [k for k, _ in CAPABILITIES], [n for _, n in STYLES])
 
 
 # ------------------------------------------------------------------------------------ SmoothQuant (int8 file)
@@ -494,10 +501,16 @@ def smoothing_factors(T: dict[str, np.ndarray], amax: dict[str, np.ndarray], alp
 
 # ------------------------------------------------------------------------------------------------ writing
 
+# The text tower's mlp.fc2 stays fp32: its input (GELU output) has per-token outliers that neither per-token
+# int8 nor SmoothQuant can hold (MiniLM cosine floor 0.998 with it in int8, docs/model-file.md), and the text
+# tower is a few percent of a sample's compute, so fp32 there costs little.
+FP32_LAYERS = re.compile(r"^t\.blk\.\d+\.mlp\.fc2\.weight$")
+
+
 def is_quantised_linear(name: str, arr: np.ndarray) -> bool:
-    if arr.ndim != 2 or not name.endswith(".weight"):
+    if arr.ndim != 2 or not name.endswith(".weight") or FP32_LAYERS.match(name):
         return False
-    return (".attn." in name or ".mlp." in name) or (name.startswith("h.") and arr.shape[1] > 1)
+    return ".attn." in name or ".mlp." in name
 
 
 def quantise_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -589,7 +602,7 @@ def verify(path: str, tensors: dict[str, np.ndarray], precision: str, smooth: di
 
 def up_to_date() -> bool:
     inputs = [ONNX_PATH, ST_PATH, TOK_PATH, CONFIG_PATH, SBERT_PATH, POS_PATH, REQUIREMENTS, CALIB_TEXTS,
-              os.path.abspath(__file__)]
+              os.path.abspath(__file__), heads.DESCRIPTIONS, heads.SURFACE_SWIFT, os.path.abspath(heads.__file__)]
     if not all(os.path.exists(p) for p in (OUT_F32, OUT_I8)):
         return False
     newest_in = max(os.path.getmtime(p) for p in inputs)
@@ -622,7 +635,7 @@ def main() -> None:
     vt, vhp = vision_tensors()
     tt, thp = text_tensors()
     tok = tokenizer_metadata(thp["vocab_size"])
-    ht, hmeta = head_tensors()
+    ht, hmeta = head_tensors(tt, thp, vhp)
     tensors = {**vt, **tt, **ht}
 
     meta: list[tuple[str, str, object]] = [

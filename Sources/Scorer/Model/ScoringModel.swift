@@ -50,7 +50,7 @@ public final class ScoringModel: Sendable {
         for image in item.images {
             let path = image.hasPrefix("/") ? image : (imagesRoot as NSString).appendingPathComponent(image)
             do {
-                pixels.append(preprocessor.pixelValues(try ImageDecoder.decode(path: path)))
+                pixels.append(try preprocessor.tensor(path: path).data)
             } catch {
                 return failed(error.description)
             }

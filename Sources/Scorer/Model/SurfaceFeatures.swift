@@ -7,20 +7,23 @@ import Foundation
 public enum SurfaceFeatures {
     public static let names: [String] = [
         "question_length", "answer_length", "answer_words_1_3", "answer_words_4_30", "answer_words_31_80",
-        "answer_words_81_plus", "rounds", "option_list", "answer_is_option", "coordinates", "answer_yes_no",
-        "question_yes_no", "reasoning_markers", "format_instruction", "comparison_words", "answer_digits",
-        "math_symbols", "code", "question_marks", "describe_request",
+        "answer_words_81_plus", "rounds", "option_list", "answer_is_option", "answer_coordinates",
+        "question_coordinates", "answer_yes_no", "question_yes_no", "reasoning_markers", "answer_equations",
+        "format_instruction", "comparison_request", "comparison_words", "answer_digits", "math_symbols", "code",
+        "question_marks", "describe_request",
     ]
 
     public static func compute(_ text: SampleText, rounds: Int) -> [Float] {
         let q = text.question, a = text.answer
         let ql = q.lowercased(), al = a.lowercased()
-        let words = a.split(whereSeparator: \.isWhitespace).count
+        // Length buckets use words per answer, so several short answers in one conversation stay short.
+        let words = a.split(whereSeparator: \.isWhitespace).count / max(rounds, 1)
         func bucket(_ r: ClosedRange<Int>) -> Float { r.contains(words) ? 1 : 0 }
         func flag(_ b: Bool) -> Float { b ? 1 : 0 }
-        func count(_ patterns: [Regex<Substring>], in s: String) -> Int {
+        func matches(_ patterns: [Regex<Substring>], in s: String) -> Int {
             patterns.reduce(0) { $0 + s.matches(of: $1).count }
         }
+        func mentions(_ words: [String], in s: String) -> Int { words.filter { s.contains($0) }.count }
         let firstWord = al.prefix { $0.isLetter }
         let questionFirst = ql.prefix { $0.isLetter }
         let digits = a.unicodeScalars.filter { CharacterSet.decimalDigits.contains($0) }.count
@@ -29,19 +32,22 @@ public enum SurfaceFeatures {
             min(Float(log1p(Double(a.count))) / 8, 1),
             bucket(1...3), bucket(4...30), bucket(31...80), flag(words > 80),
             min(Float(log1p(Double(max(rounds, 1) - 1))) / 2, 1),
-            flag(count(Patterns.options, in: q) >= 2 || ql.contains("options:") || ql.contains("choices:")),
+            flag(matches(Patterns.options, in: q) >= 2 || ql.contains("options:") || ql.contains("choices:")),
             flag(a.firstMatch(of: Patterns.answerOption) != nil),
-            flag(a.firstMatch(of: Patterns.coordinates) != nil || q.firstMatch(of: Patterns.coordinates) != nil),
+            flag(a.firstMatch(of: Patterns.coordinates) != nil),
+            flag(q.firstMatch(of: Patterns.coordinates) != nil),
             flag(firstWord == "yes" || firstWord == "no"),
             flag(Patterns.yesNoOpeners.contains(String(questionFirst))),
-            min(Float(count(Patterns.reasoning, in: al)) / 4, 1),
-            flag(Patterns.formatInstructions.contains { ql.contains($0) }),
-            min(Float(Patterns.comparison.filter { ql.contains($0) || al.contains($0) }.count) / 2, 1),
+            min(Float(matches(Patterns.reasoning, in: al)) / 4, 1),
+            min(Float(a.filter { $0 == "=" }.count) / 3, 1),
+            flag(mentions(Patterns.formatInstructions, in: ql) > 0 || ql.firstMatch(of: Patterns.formatPattern) != nil),
+            flag(mentions(Patterns.comparisonRequests, in: ql) > 0),
+            min(Float(mentions(Patterns.comparison, in: al)) / 2, 1),
             a.isEmpty ? 0 : min(Float(digits) / Float(a.count) * 4, 1),
             flag(q.firstMatch(of: Patterns.math) != nil || a.firstMatch(of: Patterns.math) != nil),
             flag(Patterns.code.contains { q.contains($0) || a.contains($0) }),
             min(Float(q.filter { $0 == "?" }.count) / 3, 1),
-            flag(Patterns.describe.contains { ql.contains($0) }),
+            flag(mentions(Patterns.describe, in: ql) > 0),
         ]
         assert(values.count == names.count)
         return values
@@ -64,15 +70,20 @@ private enum Patterns {
     static let yesNoOpeners: Set<String> = [
         "is", "are", "does", "do", "did", "can", "could", "was", "were", "has", "have", "will", "would", "should", "am",
     ]
+    /// Requests that fix the answer's form (beyond "a single word or phrase", which is the short-phrase style).
     static let formatInstructions = [
-        "answer with", "single word", "one word", "short phrase", "in json", "json format", "as a list", "bullet",
-        "in one sentence", "in two sentences", "in three sentences", "words or fewer", "within", "format",
-        "respond with", "reply with", "output", "csv", "table format", "in the style of", "write a", "compose",
-        "rewrite", "translate", "poem", "haiku", "letter's", "option's letter",
+        "json", "csv", "in the format", "reply exactly", "respond with", "respond in", "reply with", "reply in",
+        "bullet", "as a list", "numbered list", "lowercase", "uppercase", "all caps", "exactly", "no more than",
+        "caption", "rhyming", "haiku", "limerick", "tweet", "in the style of", "following the format",
+        "same format", "same rule", "same pattern", "convert this", "convert the", "extract", "worked example", "->",
+    ]
+    nonisolated(unsafe) static let formatPattern = try! Regex<Substring>(#"\b(?:under|within|in|at most) \d+ (?:words|sentences|characters)|\bwrite an? (?:short )?(?:poem|story|letter|caption|advert|slogan)"#)
+    static let comparisonRequests = [
+        "compare", "comparison", "difference", "differ", "similarit", "versus", " vs", "contrast", "pros and cons",
     ]
     static let comparison = [
-        "compare", "comparison", "difference", "differ", "similar", "whereas", "versus", " vs", "more than",
-        "less than", "larger than", "smaller than", "both", "unlike", "in contrast",
+        "whereas", "more than", "less than", "larger than", "smaller than", "better than", "both", "unlike",
+        "in contrast", "while the", "compared",
     ]
     static let code = ["```", "def ", "return ", "{", "};", "#include", "import "]
     static let describe = ["describe", "detail", "explain", "elaborate", "what is happening", "tell me about"]

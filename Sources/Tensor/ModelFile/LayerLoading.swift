@@ -7,6 +7,11 @@ extension GGUFFile {
     /// share their SmoothQuant factors (`PREFIX.weight.smooth`, see docs/model-file.md). `dequantize` runs an
     /// int8 file's matrices in fp32.
     public func linear(_ prefixes: String..., dequantize: Bool = false) throws(ModelFileError) -> any LinearLayer {
+        try linearLayer(prefixes, dequantize: dequantize)
+    }
+
+    /// `linear(_:dequantize:)` with the prefixes as an array.
+    public func linearLayer(_ prefixes: [String], dequantize: Bool) throws(ModelFileError) -> any LinearLayer {
         var weights = [Float](), quants = [Int8](), scales = [Float](), biases = [Float](), smooth: [Float]?
         var inFeatures = -1, outFeatures = 0, quantized = false
         for prefix in prefixes {
@@ -39,10 +44,13 @@ extension GGUFFile {
             return Linear(weight: weights, bias: biases, outFeatures: outFeatures, inFeatures: inFeatures)
         }
         if dequantize {
-            let w = (0..<quants.count).map { Float(quants[$0]) * scales[$0 / inFeatures] }
+            let divisor = smooth ?? [Float](repeating: 1, count: inFeatures)
+            let w = (0..<quants.count).map { Float(quants[$0]) * scales[$0 / inFeatures] / divisor[$0 % inFeatures] }
             return Linear(weight: w, bias: biases, outFeatures: outFeatures, inFeatures: inFeatures)
         }
-        return QuantizedLinear(weight: quants, scales: scales, bias: biases, outFeatures: outFeatures, inFeatures: inFeatures)
+        let layer = QuantizedLinear(weight: quants, scales: scales, bias: biases, outFeatures: outFeatures, inFeatures: inFeatures)
+        guard let smooth else { return layer }
+        return SmoothedLinear(layer, smoothing: smooth)
     }
 
     /// LayerNorm from `PREFIX.weight` and `PREFIX.bias`.
