@@ -32,7 +32,7 @@ let package = Package(
         .executableTarget(
             name: "mmssr",
             dependencies: [
-                "Tensor", "Vision", "Scorer", "Select",
+                "CBLAS", "Tensor", "Vision", "Scorer", "Select",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import Tensor
 
 struct MMSSR: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -8,4 +10,11 @@ struct MMSSR: ParsableCommand {
     )
 }
 
+// A bad MMSSR_KERNEL is a usage error: report it in one line before any kernel is chosen.
+do {
+    _ = try QuantizedLinear.Kernel.fromEnvironment()
+} catch {
+    FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+    exit(2)
+}
 MMSSR.main()

@@ -1,5 +1,0 @@
-import XCTest
-
-final class VisionTestsSmoke: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}
