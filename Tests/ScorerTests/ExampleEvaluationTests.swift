@@ -1,0 +1,31 @@
+import Foundation
+import XCTest
+import TestSupport
+@testable import Scorer
+
+/// The default heads on the bundled, hand-labelled example pool (example/): the quality targets of the scorer,
+/// checked against the regex/keyword baseline computed on the same items.
+final class ExampleEvaluationTests: XCTestCase {
+    func testDefaultHeadsMeetTargetsAndBeatBaseline() throws {
+        let root = ModelPaths.repository
+        let images = root.appendingPathComponent("example/images").path
+        guard FileManager.default.fileExists(atPath: images) else {
+            throw MissingModel(description: "missing \(images): run python3 example/make_images.py (scripts/test.sh does)")
+        }
+        let model = try ScoringModel(path: ModelPaths.require(ModelPaths.int8))
+        let fp32 = try ScoringModel(path: ModelPaths.int8, fp32: true)
+        let labels = try ItemLabels.load(path: root.appendingPathComponent("example/labels.json").path)
+        let result = try ExampleEvaluation.run(model: model, fp32: fp32, pool: root.appendingPathComponent("example/pool.json").path,
+                                               images: images, labels: labels)
+        print(result.report())
+        XCTAssertGreaterThanOrEqual(result.items, 40)
+        XCTAssertGreaterThanOrEqual(result.heads.styleMacroF1, 0.85)
+        XCTAssertGreaterThan(result.heads.styleMacroF1, result.baseline.styleMacroF1)
+        XCTAssertGreaterThanOrEqual(result.heads.top3HitRate, 0.8)
+        XCTAssertGreaterThan(result.heads.top3HitRate, result.baseline.top3HitRate)
+        for (key, spread) in zip(Capabilities.keys, result.spreads) {
+            XCTAssertGreaterThanOrEqual(spread, 1.5, "\(key) scores barely move across the pool")
+        }
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(result.precisionAgreement), 0.99)
+    }
+}
