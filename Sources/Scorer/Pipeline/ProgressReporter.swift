@@ -1,7 +1,7 @@
 import Glibc
 
-/// Progress of `mmssr score` on stderr. On a terminal: one redrawn line with a bar, items/s, errors and ETA;
-/// otherwise (logs, CI) a plain line every `interval` seconds. Called from the compute thread only.
+/// Progress of `mmssr score` and `mmssr embed` on stderr. On a terminal: one redrawn line with a bar, items/s,
+/// errors and ETA; otherwise (logs, CI) a plain line every `interval` seconds. Called from the compute thread only.
 ///
 /// A stream's item count is unknown until its end, so the fraction done is the share of the pool's bytes
 /// read (or of --limit positions, whichever is further), measured from where this run started.
@@ -11,6 +11,8 @@ public final class ProgressReporter {
     private let style: Style
     private let interval: Double
     private let write: (String) -> Void
+    /// Names the command on plain lines ("score", "embed").
+    private let label: String
     private var poolBytes = 0
     private var limit: Int?
     private var startRows = 0
@@ -20,8 +22,10 @@ public final class ProgressReporter {
     private var lastDraw = -Double.infinity
 
     /// `write` receives finished text (tests capture it; the CLI sends it to stderr).
-    public init(style: Style, interval: Double? = nil, write: @escaping (String) -> Void = ProgressReporter.toStderr) {
+    public init(style: Style, interval: Double? = nil, label: String = "score",
+                write: @escaping (String) -> Void = ProgressReporter.toStderr) {
         self.style = style
+        self.label = label
         self.interval = interval ?? (style == .bar ? 0.2 : 5)
         self.write = write
     }
@@ -71,7 +75,7 @@ public final class ProgressReporter {
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             write("\r[\(bar)] \(stats)\u{1B}[K")
         case .lines:
-            write("score: \(stats)\n")
+            write("\(label): \(stats)\n")
         }
     }
 

@@ -3,7 +3,7 @@ import Glibc
 /// Everything a run writes: the score table (and optionally the official mmSSR folder) under temporary names,
 /// plus the checkpoint. Only `finish` puts the results under their real names, so a killed run never leaves a
 /// file that looks complete.
-final class ScoreOutputs {
+final class ScoreOutputs: PipelineSink {
     let output: String
     private let table: any ScoreTableWriter
     private let folder: MMSSRFolderWriter?
@@ -13,6 +13,7 @@ final class ScoreOutputs {
     /// Rows in the table so far, resumed ones included.
     private(set) var rows = 0
     private(set) var errors = 0
+    var resumedThrough: Int? { recovered.lastPosition }
 
     var temporaryTable: String { output + ".tmp" }
     static func checkpointPath(output: String) -> String { output + ".checkpoint.jsonl" }

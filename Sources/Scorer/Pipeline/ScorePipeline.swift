@@ -11,7 +11,8 @@ import Tensor
 /// A semaphore bounds what is in flight to two batches beyond the one being scored, so memory follows the
 /// batch size, never the pool size, and batch k+1 is prepared while batch k's forward runs. The writer stays
 /// on the compute thread: formatting a batch's rows costs microseconds next to its forward, and one thread
-/// owning the outputs keeps their order trivially right.
+/// owning the outputs keeps their order trivially right. `mmssr embed` runs the same stages (`stream`) with
+/// another compute step and sink.
 public final class ScorePipeline {
     private let scorer: any BatchScorer
     private let job: ScoreJob
@@ -33,6 +34,21 @@ public final class ScorePipeline {
     }
 
     public func run() throws(PipelineError) -> ScoreSummary {
+        let (scorer, job) = (self.scorer, self.job)
+        return try Self.stream(job: job, progress: progress, prepare: scorer.prepare, compute: scorer.score) {
+            fingerprint throws(PipelineError) in
+            try ScoreOutputs(output: job.output, mmssrFolder: job.mmssrFolder, fingerprint: fingerprint, resume: job.resume)
+        }
+    }
+
+    /// The three stages for any kind of batch result: `compute` turns a batch into one row per sample, `open`
+    /// makes the sink for the run's fingerprint (after the pool opened, so a bad pool leaves no files).
+    static func stream<Sink: PipelineSink>(
+        job: ScoreJob, progress: ProgressReporter?,
+        prepare: @escaping @Sendable (PoolItem, _ imagesRoot: String) -> PreparedSample,
+        compute: ([PreparedSample]) -> [Sink.Row],
+        open: (_ fingerprint: String) throws(PipelineError) -> Sink
+    ) throws(PipelineError) -> ScoreSummary {
         guard job.batchSize >= 1 else { throw .invalidArgument("--batch must be at least 1") }
         guard job.prepareThreads >= 1 else { throw .invalidArgument("prepare threads must be at least 1") }
         if let limit = job.limit, limit < 0 { throw .invalidArgument("--limit must be at least 0") }
@@ -42,11 +58,9 @@ public final class ScorePipeline {
             throw .pool(error)
         }
         let poolBytes = Self.fileSize(job.pool)
-        let outputs = try ScoreOutputs(
-            output: job.output, mmssrFolder: job.mmssrFolder,
-            fingerprint: Self.fingerprint(job, poolBytes: poolBytes), resume: job.resume)
+        let outputs = try open(fingerprint(job, poolBytes: poolBytes))
         let resumedRows = outputs.rows
-        let skipThrough = outputs.recovered.lastPosition ?? -1
+        let skipThrough = outputs.resumedThrough ?? -1
         progress?.start(poolBytes: poolBytes, limit: job.limit, resumedRows: resumedRows)
 
         let window = 2 * job.batchSize
@@ -82,13 +96,13 @@ public final class ScorePipeline {
             prepared.finish(count: sequence)
             times.update { $0.read = busy }
         }
-        let (scorer, imagesRoot) = (self.scorer, job.imagesRoot)
+        let imagesRoot = job.imagesRoot
         for _ in 0..<job.prepareThreads {
             Self.spawn(threads) {
                 var busy = 0.0
                 while let (sequence, item) = items.pop() {
                     let t = Self.now()
-                    prepared.put(sequence, scorer.prepare(item, imagesRoot: imagesRoot))
+                    prepared.put(sequence, prepare(item, imagesRoot))
                     busy += Self.now() - t
                 }
                 times.update { $0.prepare += busy }
@@ -110,7 +124,7 @@ public final class ScorePipeline {
                 stages.waitForPrepare += Self.now() - t
                 if batch.isEmpty { break }
                 t = Self.now()
-                let rows = scorer.score(batch)
+                let rows = compute(batch)
                 stages.forward += Self.now() - t
                 t = Self.now()
                 try outputs.append(zip(batch, rows).map { ($0.item.position, $1) })
