@@ -1,5 +1,11 @@
 import CBLAS
 
+/// The fused attention kernel of Sources/CBLAS/attention.c: the AVX-512 one when the CPU has it, the scalar
+/// reference when `MMSSR_KERNEL=scalar` forces scalar kernels (parsed once, with the int8 GEMM's choice, so
+/// one variable switches every SIMD kernel off).
+let attentionKernel: Int32 = QuantizedLinear.Kernel.selected == .scalar
+    ? Int32(MMSSR_AK_SCALAR) : mmssr_attention_best_kernel()
+
 /// Multi-head scaled dot-product attention over packed sequences.
 ///
 /// `qkv` is `[tokens, 3 * hidden]`: each row holds `[q | k | v]`, each of them `heads` blocks of
@@ -11,26 +17,45 @@ public func multiHeadAttention(qkv: Tensor, heads: Int, sequences: [Range<Int>],
     precondition(qkv.cols == 3 * hidden && hidden % heads == 0, "attention: \(qkv.cols) columns do not split into q, k, v of \(heads) heads")
     let dh = hidden / heads
     let stride = 3 * hidden
+    let kernel = attentionKernel
+    let scratchFloats = mmssr_attention_scratch_floats(sequences.map(\.count).max() ?? 0, dh)
+    // Tasks are (sequence, head), sequence-major; a task costs ~len^2. Several chunks per worker of about
+    // equal cost balance texts of different lengths; each chunk allocates its scratch once.
+    let costs = sequences.flatMap { s in repeatElement(s.count * s.count, count: heads) }
+    let chunks = balancedRanges(costs, parts: 4 * Parallel.threads)
     var out = [Float](repeating: 0, count: qkv.rows * hidden)
     qkv.data.withUnsafeBufferPointer { src in
         out.withUnsafeMutableBufferPointer { dst in
+            // Each task writes its own head's columns of its own rows; all read the shared input.
             let ptrs = UncheckedSendable((src.baseAddress!, dst.baseAddress!))
-            // One task per (sequence, head); each writes its own head's columns of its own rows.
-            Parallel.forEach(sequences.count * heads) { task in
-                let (s, h) = (sequences[task / heads], task % heads)
+            Parallel.forEach(chunks.count) { chunk in
                 let (base, result) = ptrs.value
-                let rowBase = base + s.lowerBound * stride
-                let q = MatrixView(base: rowBase + h * dh, rows: s.count, cols: dh, stride: stride)
-                let k = MatrixView(base: rowBase + hidden + h * dh, rows: s.count, cols: dh, stride: stride)
-                let v = MatrixView(base: rowBase + 2 * hidden + h * dh, rows: s.count, cols: dh, stride: stride)
-                let scores = UnsafeMutablePointer<Float>.allocate(capacity: s.count * s.count)
-                defer { scores.deallocate() }
-                gemm(q, k, transposeB: true, into: scores, ldc: s.count, alpha: scale)
-                mmssr_softmax_rows(scores, s.count, s.count)
-                let p = MatrixView(base: UnsafePointer(scores), rows: s.count, cols: s.count, stride: s.count)
-                gemm(p, v, transposeB: false, into: result + s.lowerBound * hidden + h * dh, ldc: hidden)
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchFloats)
+                defer { scratch.deallocate() }
+                for task in chunks[chunk] {
+                    let (s, h) = (sequences[task / heads], task % heads)
+                    let q = base + s.lowerBound * stride + h * dh
+                    mmssr_attention_head(kernel, q, q + hidden, q + 2 * hidden, stride, s.count, dh, scale,
+                                         result + s.lowerBound * hidden + h * dh, hidden, scratch)
+                }
             }
         }
     }
     return Tensor(shape: [qkv.rows, hidden], data: out)
+}
+
+/// Splits `0..<costs.count` into at most `parts` contiguous, non-empty ranges of about equal total cost.
+func balancedRanges(_ costs: [Int], parts: Int) -> [Range<Int>] {
+    let total = costs.reduce(0, +)
+    var ranges = [Range<Int>](), start = 0, sum = 0, part = 1
+    for (i, cost) in costs.enumerated() {
+        sum += cost
+        // Cut after task i once the prefix reaches the next share (a costly task may pass several).
+        guard sum * parts >= total * part else { continue }
+        while part < parts && sum * parts >= total * part { part += 1 }
+        ranges.append(start ..< i + 1)
+        start = i + 1
+    }
+    if start < costs.count { ranges.append(start ..< costs.count) }
+    return ranges
 }

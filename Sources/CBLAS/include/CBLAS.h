@@ -7,6 +7,7 @@
 // Our quantised kernels.
 #include "mmssr_qgemm.h"
 #include "mmssr_ops.h"
+#include "mmssr_attention.h"
 
 void mmssr_blas_set_threads(int n);
 int mmssr_blas_get_threads(void);

@@ -1,0 +1,106 @@
+import CBLAS
+import XCTest
+@testable import Tensor
+
+/// The fused attention kernels of Sources/CBLAS/attention.c: the scalar kernel against a float64 reference,
+/// the AVX-512 kernel against the scalar one, on heads laid out as in the model (q, k, v of several heads
+/// interleaved in each row; the output head a slice of wider rows).
+/// Tolerance: norm-wise relative error <= 1e-5, as OpsTests (reductions in another order, a polynomial exp
+/// with ~2e-7 relative error; a wrong index or mask errs by >1e-2).
+final class AttentionKernelTests: XCTestCase {
+    static let lengths = [1, 2, 7, 31, 64, 257, 300]
+
+    /// One head's problem: rows of `3 * heads * dim` holding q, k, v of `heads` heads; we run head 1.
+    struct Head {
+        let len: Int, dim: Int, heads = 3
+        let qkv: [Float]
+        var stride: Int { 3 * heads * dim }
+        var outStride: Int { heads * dim }
+        var offset: Int { dim }  // head 1
+
+        init(len: Int, dim: Int, sigma: Float, seed: UInt64) {
+            var random = QGemmRandom(seed: seed)
+            self.len = len
+            self.dim = dim
+            qkv = (0..<len * 3 * 3 * dim).map { _ in random.normal(sigma) }
+        }
+
+        /// The kernel's output for head 1, and whether it left the other heads' columns alone.
+        func run(_ kernel: Int32, scale: Float) -> (out: [Float], othersUntouched: Bool) {
+            let sentinel: Float = 12345
+            var out = [Float](repeating: sentinel, count: len * outStride)
+            var scratch = [Float](repeating: .nan, count: mmssr_attention_scratch_floats(len, dim))
+            qkv.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    let q = src.baseAddress! + offset
+                    mmssr_attention_head(kernel, q, q + outStride, q + 2 * outStride, stride, len, dim, scale,
+                                         dst.baseAddress! + offset, outStride, &scratch)
+                }
+            }
+            var head = [Float](), untouched = true
+            for i in 0..<len {
+                for c in 0..<outStride {
+                    if (offset..<offset + dim).contains(c) { head.append(out[i * outStride + c]) }
+                    else if out[i * outStride + c] != sentinel { untouched = false }
+                }
+            }
+            return (head, untouched)
+        }
+
+        /// softmax(scale q k^T) v in float64.
+        func reference(scale: Float) -> [Float] {
+            func at(_ row: Int, _ part: Int, _ c: Int) -> Double { Double(qkv[row * stride + part * outStride + offset + c]) }
+            var out = [Float]()
+            for i in 0..<len {
+                let scores = (0..<len).map { j in Double(scale) * (0..<dim).reduce(0.0) { $0 + at(i, 0, $1) * at(j, 1, $1) } }
+                let m = scores.max()!
+                let e = scores.map { exp($0 - m) }
+                let sum = e.reduce(0, +)
+                for c in 0..<dim { out.append(Float((0..<len).reduce(0.0) { $0 + e[$1] * at($1, 2, c) } / sum)) }
+            }
+            return out
+        }
+    }
+
+    func testScalarKernelMatchesFloat64() {
+        for (len, dim) in [(1, 64), (7, 32), (31, 64), (64, 20), (257, 64)] {
+            let head = Head(len: len, dim: dim, sigma: 1, seed: UInt64(len * 100 + dim))
+            let scale = 1 / Float(dim).squareRoot()
+            let (out, untouched) = head.run(Int32(MMSSR_AK_SCALAR), scale: scale)
+            XCTAssertTrue(untouched, "len \(len) dim \(dim): wrote outside its head")
+            let err = relativeError(out, head.reference(scale: scale))
+            XCTAssertLessThanOrEqual(err, 1e-5, "len \(len) dim \(dim): relative error \(err)")
+        }
+    }
+
+    func testAVX512KernelMatchesScalar() throws {
+        try XCTSkipUnless(mmssr_attention_supported(Int32(MMSSR_AK_AVX512)) != 0, "no AVX-512 on this CPU")
+        // 32 and 64 are the models' head dims; 16, 48 and 80 reach the other P v tile shapes and the
+        // 64-column chunking; 20 takes the scalar fallback. The large sigma makes the softmax peaked and
+        // pushes exp into underflow.
+        for dim in [32, 64, 16, 48, 80, 20] {
+            for len in Self.lengths {
+                for sigma: Float in [1, 6] {
+                    let head = Head(len: len, dim: dim, sigma: sigma, seed: UInt64(len * 1000 + dim))
+                    let scale = 1 / Float(dim).squareRoot()
+                    let simd = head.run(Int32(MMSSR_AK_AVX512), scale: scale)
+                    let scalar = head.run(Int32(MMSSR_AK_SCALAR), scale: scale)
+                    XCTAssertTrue(simd.othersUntouched, "len \(len) dim \(dim): wrote outside its head")
+                    XCTAssertTrue(simd.out.allSatisfy(\.isFinite), "len \(len) dim \(dim): non-finite output")
+                    let err = relativeError(simd.out, scalar.out)
+                    XCTAssertLessThanOrEqual(err, 1e-5, "len \(len) dim \(dim) sigma \(sigma): relative error \(err)")
+                }
+            }
+        }
+    }
+
+    func testBalancedRangesCoverEveryTaskOnceInOrder() {
+        for (costs, parts) in [([5, 5, 5, 5], 2), ([100, 1, 1, 1, 1], 4), ([0, 0, 0], 3), ([7], 8), ([], 3),
+                               (Array(repeating: 66049, count: 48) + Array(repeating: 900, count: 12), 8)] {
+            let ranges = balancedRanges(costs, parts: parts)
+            XCTAssertEqual(ranges.flatMap { Array($0) }, Array(costs.indices), "\(costs) in \(parts)")
+            XCTAssertTrue(ranges.allSatisfy { !$0.isEmpty })
+        }
+        XCTAssertEqual(balancedRanges([5, 5, 5, 5], parts: 2), [0..<2, 2..<4])
+    }
+}
