@@ -16,12 +16,14 @@ typedef struct {
     struct jpeg_error_mgr pub;
     jmp_buf escape;
     mmssr_image_status status;
+    int precision;  // of an unsupported file, from the error's parameter (cinfo's fields are indeterminate after longjmp)
 } decode_errors;
 
 static void on_error(j_common_ptr cinfo) {
     decode_errors *errors = (decode_errors *)cinfo->err;
     // 12- and 16-bit JPEGs are valid files this 8-bit build cannot read (Pillow refuses them too).
     errors->status = cinfo->err->msg_code == JERR_BAD_PRECISION ? MMSSR_IMAGE_UNSUPPORTED : MMSSR_IMAGE_CORRUPT;
+    errors->precision = cinfo->err->msg_parm.i[0];
     longjmp(errors->escape, 1);
 }
 
@@ -72,7 +74,7 @@ void mmssr_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, mm
     if (setjmp(errors.escape)) {
         char text[JMSG_LENGTH_MAX];
         if (errors.status == MMSSR_IMAGE_UNSUPPORTED) {
-            snprintf(text, sizeof text, "%d-bit JPEG", cinfo.data_precision);
+            snprintf(text, sizeof text, "%d-bit JPEG", errors.precision);
         } else {
             (*cinfo.err->format_message)((j_common_ptr)&cinfo, text);
         }

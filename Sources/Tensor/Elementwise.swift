@@ -5,7 +5,13 @@ extension Tensor {
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
         precondition(lhs.shape == rhs.shape, "add: shapes \(lhs.shape) and \(rhs.shape) differ")
         var out = lhs
-        for i in out.data.indices { out.data[i] += rhs.data[i] }
+        rhs.data.withUnsafeBufferPointer { o in
+            let other = UncheckedSendable(o.baseAddress!)
+            out.updateRows { row, r, c in
+                let src = other.value + r * c
+                for j in 0..<c { row[j] += src[j] }
+            }
+        }
         return out
     }
 
@@ -13,9 +19,11 @@ extension Tensor {
     public func scalingChannels(by scale: [Float]) -> Tensor {
         precondition(scale.count == cols, "scalingChannels: \(scale.count) scales for \(cols) channels")
         var out = self
-        let c = cols
-        for r in 0..<rows {
-            for j in 0..<c { out.data[r * c + j] *= scale[j] }
+        scale.withUnsafeBufferPointer { s in
+            let factors = UncheckedSendable(s.baseAddress!)
+            out.updateRows { row, _, c in
+                for j in 0..<c { row[j] *= factors.value[j] }
+            }
         }
         return out
     }
@@ -25,12 +33,29 @@ extension Tensor {
     public func addingScaled(_ branch: Tensor, channelScale scale: [Float]) -> Tensor {
         precondition(branch.shape == shape && scale.count == cols, "addingScaled: shapes \(shape), \(branch.shape), \(scale.count)")
         var out = self
-        let c = cols
-        for r in 0..<rows {
-            for j in 0..<c {
-                out.data[r * c + j] = Relaxed.multiplyAdd(branch.data[r * c + j], scale[j], out.data[r * c + j])
+        branch.data.withUnsafeBufferPointer { b in
+            scale.withUnsafeBufferPointer { s in
+                let p = UncheckedSendable((b.baseAddress!, s.baseAddress!))
+                out.updateRows { row, r, c in
+                    let (b, s) = p.value
+                    let src = b + r * c
+                    for j in 0..<c { row[j] = Relaxed.multiplyAdd(src[j], s[j], row[j]) }
+                }
             }
         }
         return out
+    }
+
+    /// Runs `body(row, rowIndex, cols)` on every row of the storage, rows split across workers (each worker
+    /// writes only its own rows).
+    private mutating func updateRows(_ body: (UnsafeMutablePointer<Float>, Int, Int) -> Void) {
+        let c = cols
+        let n = rows
+        data.withUnsafeMutableBufferPointer { d in
+            let base = UncheckedSendable(d.baseAddress!)
+            Parallel.forRanges(n, minPerChunk: 64) { r in
+                for i in r { body(base.value + i * c, i, c) }
+            }
+        }
     }
 }

@@ -17,4 +17,5 @@ public enum ModelPaths {
 /// A required model file is absent: the test fails (never skips), since CI installs the weights first.
 public struct MissingModel: Error, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
 }
