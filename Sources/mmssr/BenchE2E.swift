@@ -126,7 +126,7 @@ struct BenchE2E: ParsableCommand {
 
 /// The bench's input: photo-like 640x480 JPEGs (sky and ground gradients, blurred blobs, shapes, sensor
 /// noise, so the entropy and decode cost resemble photographs) with LLaVA-style question/answer texts.
-private enum SyntheticPool {
+enum SyntheticPool {
     static func ensure(dir: String, count: Int) throws -> String {
         let pool = dir + "/pool-\(count).json"
         if FileManager.default.fileExists(atPath: pool) { return pool }

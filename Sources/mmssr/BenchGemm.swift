@@ -60,10 +60,7 @@ struct BenchGemm: ParsableCommand {
         print(header)
         var best1 = [String: Double](), bestAll = [String: Double]()
         for (m, k, n) in shapes {
-            var rng = BenchRandom(seed: UInt64(m * k + n))
-            let x = Tensor(shape: [m, k], data: (0..<m * k).map { _ in rng.unit() })
-            let w = (0..<n * k).map { _ in rng.unit() * 0.05 }
-            let bias = (0..<n).map { _ in rng.unit() }
+            let (x, w, bias) = Self.inputs(m: m, k: k, n: n)
             let layers = kernels.map {
                 QuantizedLinear.quantizing(weight: w, bias: bias, outFeatures: n, inFeatures: k, kernel: $0)
             }
@@ -71,13 +68,13 @@ struct BenchGemm: ParsableCommand {
             for threads in threadCounts {
                 Parallel.setThreads(threads)
                 var line = "\(pad(m, 5, right: true)) \(pad(k, 5, right: true)) \(pad(n, 5, right: true)) \(pad(threads, 3, right: true)) | "
-                let fp32 = time(cpuTime: threads == 1) { sgemm(x, w, m: m, k: k, n: n, threads: threads) }
+                let fp32 = Self.time(repeats: repeats, cpuTime: threads == 1) { Self.sgemm(x, w, m: m, k: k, n: n, threads: threads) }
                 line += cell(ops, fp32)
                 var first: (total: Double, alone: Double)?
                 for layer in layers {
-                    let total = time(cpuTime: threads == 1) { _ = layer.forward(x) }
+                    let total = Self.time(repeats: repeats, cpuTime: threads == 1) { _ = layer.forward(x) }
                     let acts = layer.quantize(x)
-                    let alone = time(cpuTime: threads == 1) { _ = layer.forward(quantized: acts) }
+                    let alone = Self.time(repeats: repeats, cpuTime: threads == 1) { _ = layer.forward(quantized: acts) }
                     line += "| " + cell(ops, total) + cell(ops, alone)
                     if first == nil { first = (total.0, alone.0) }
                 }
@@ -102,10 +99,33 @@ struct BenchGemm: ParsableCommand {
         print(loadAverage())
     }
 
+    /// fp32 sgemm and the fastest int8 kernel with its activation quantisation ('+q') on one shape at
+    /// `threads` threads, timed as the table's rows are: (median, best) seconds each. For `mmssr bench`.
+    static func measure(m: Int, k: Int, n: Int, threads: Int, repeats: Int)
+        -> (kernel: QuantizedLinear.Kernel, fp32: (Double, Double), int8: (Double, Double))
+    {
+        let kernel = QuantizedLinear.Kernel.allCases.reversed().first { $0.isSupported } ?? .scalar
+        let (x, w, bias) = inputs(m: m, k: k, n: n)
+        let layer = QuantizedLinear.quantizing(weight: w, bias: bias, outFeatures: n, inFeatures: k, kernel: kernel)
+        Parallel.setThreads(threads)
+        let fp32 = time(repeats: repeats, cpuTime: threads == 1) { sgemm(x, w, m: m, k: k, n: n, threads: threads) }
+        let int8 = time(repeats: repeats, cpuTime: threads == 1) { _ = layer.forward(x) }
+        return (kernel, fp32, int8)
+    }
+
+    /// Reproducible activations [m, k], weights [n, k] and bias [n] for one shape.
+    private static func inputs(m: Int, k: Int, n: Int) -> (Tensor, [Float], [Float]) {
+        var rng = BenchRandom(seed: UInt64(m * k + n))
+        let x = Tensor(shape: [m, k], data: (0..<m * k).map { _ in rng.unit() })
+        let w = (0..<n * k).map { _ in rng.unit() * 0.05 }
+        let bias = (0..<n).map { _ in rng.unit() }
+        return (x, w, bias)
+    }
+
     /// (median, best) seconds of `repeats` runs after one warm-up: this thread's CPU time when `cpuTime`
     /// (one worker: everything runs on the calling thread, and time spent descheduled by neighbours on a
     /// shared machine is not counted), else wall time.
-    private func time(cpuTime: Bool, _ body: () -> Void) -> (Double, Double) {
+    private static func time(repeats: Int, cpuTime: Bool, _ body: () -> Void) -> (Double, Double) {
         body()
         var runs = [Double]()
         for _ in 0..<max(1, repeats) {
@@ -117,13 +137,13 @@ struct BenchGemm: ParsableCommand {
         return (runs[runs.count / 2], runs[0])
     }
 
-    private func seconds(_ cpuTime: Bool) -> Double {
+    private static func seconds(_ cpuTime: Bool) -> Double {
         var t = timespec()
         clock_gettime(cpuTime ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &t)
         return Double(t.tv_sec) + 1e-9 * Double(t.tv_nsec)
     }
 
-    private func sgemm(_ x: Tensor, _ w: [Float], m: Int, k: Int, n: Int, threads: Int) {
+    private static func sgemm(_ x: Tensor, _ w: [Float], m: Int, k: Int, n: Int, threads: Int) {
         var y = [Float](repeating: 0, count: m * n)
         mmssr_blas_set_threads(Int32(threads))
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, x.data, Int32(k), w,
