@@ -16,8 +16,8 @@ struct ScoreCommand: ParsableCommand {
         Threads: the forward runs on --threads workers; --prepare-threads more decode and resize images for the \
         next batch meanwhile. Preparing a 640x480 JPEG costs about a tenth of its forward, so the default, 1, \
         keeps the forward fed (it waits under 2% of the time on 2 cores; see `mmssr bench e2e`).
-        OpenBLAS runs the attention products: if it does not recognise the CPU (`mmssr bench gemm` says \
-        Prescott), OPENBLAS_CORETYPE=SkylakeX in the environment makes the forward about 1.5x faster.
+        With --fp32, OpenBLAS runs the matrices: if it does not recognise the CPU (`mmssr bench gemm` says \
+        Prescott), setting OPENBLAS_CORETYPE (e.g. SkylakeX) speeds it up where that build is known to be correct.
         """)
 
     @Argument(help: "The pool: a JSON array or JSONL (LLaVA format).")
