@@ -6,8 +6,8 @@ public enum GELU: Sendable {
     /// The tanh approximation.
     case tanh
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        var out = x
+    public func callAsFunction(_ x: consuming Tensor) -> Tensor {
+        var out = consume x
         out.data.withUnsafeMutableBufferPointer { buf in
             let p = UncheckedSendable(buf.baseAddress!)
             let form = self
@@ -23,12 +23,12 @@ public enum GELU: Sendable {
 }
 
 /// Numerically stable softmax over the last dimension.
-public func softmax(_ x: Tensor) -> Tensor {
-    var out = x
-    let cols = x.cols
+public func softmax(_ x: consuming Tensor) -> Tensor {
+    let (rows, cols) = (x.rows, x.cols)
+    var out = consume x
     out.data.withUnsafeMutableBufferPointer { buf in
         let p = UncheckedSendable(buf.baseAddress!)
-        Parallel.forRanges(x.rows, minPerChunk: 64) { r in
+        Parallel.forRanges(rows, minPerChunk: 64) { r in
             mmssr_softmax_rows(p.value + r.lowerBound * cols, r.count, cols)
         }
     }

@@ -2,9 +2,9 @@ import RealModule
 
 extension Tensor {
     /// `self + other` (same shape): the residual connection.
-    public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
+    public static func + (lhs: consuming Tensor, rhs: Tensor) -> Tensor {
         precondition(lhs.shape == rhs.shape, "add: shapes \(lhs.shape) and \(rhs.shape) differ")
-        var out = lhs
+        var out = consume lhs
         rhs.data.withUnsafeBufferPointer { o in
             let other = UncheckedSendable(o.baseAddress!)
             out.updateRows { row, r, c in
@@ -16,9 +16,9 @@ extension Tensor {
     }
 
     /// Multiplies column `j` of every row by `scale[j]`.
-    public func scalingChannels(by scale: [Float]) -> Tensor {
+    public consuming func scalingChannels(by scale: [Float]) -> Tensor {
         precondition(scale.count == cols, "scalingChannels: \(scale.count) scales for \(cols) channels")
-        var out = self
+        var out = consume self
         scale.withUnsafeBufferPointer { s in
             let factors = UncheckedSendable(s.baseAddress!)
             out.updateRows { row, _, c in
@@ -30,9 +30,9 @@ extension Tensor {
 
     /// `self + branch * scale` per channel: a residual connection through LayerScale, fused so the
     /// scaled branch is never materialised.
-    public func addingScaled(_ branch: Tensor, channelScale scale: [Float]) -> Tensor {
+    public consuming func addingScaled(_ branch: Tensor, channelScale scale: [Float]) -> Tensor {
         precondition(branch.shape == shape && scale.count == cols, "addingScaled: shapes \(shape), \(branch.shape), \(scale.count)")
-        var out = self
+        var out = consume self
         branch.data.withUnsafeBufferPointer { b in
             scale.withUnsafeBufferPointer { s in
                 let p = UncheckedSendable((b.baseAddress!, s.baseAddress!))

@@ -13,15 +13,15 @@ public struct LayerNorm: Sendable {
         self.eps = eps
     }
 
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: consuming Tensor) -> Tensor {
         precondition(x.cols == weight.count, "LayerNorm: \(x.cols) features, expected \(weight.count)")
-        var out = x
-        let cols = x.cols
+        let (rows, cols) = (x.rows, x.cols)
+        var out = consume x
         out.data.withUnsafeMutableBufferPointer { o in
             weight.withUnsafeBufferPointer { w in
                 bias.withUnsafeBufferPointer { b in
                     let p = UncheckedSendable((o.baseAddress!, w.baseAddress!, b.baseAddress!))
-                    Parallel.forRanges(x.rows, minPerChunk: 64) { r in
+                    Parallel.forRanges(rows, minPerChunk: 64) { r in
                         let (o, w, b) = p.value
                         let rows = o + r.lowerBound * cols
                         mmssr_layernorm_rows(rows, rows, r.count, cols, w, b, eps)
