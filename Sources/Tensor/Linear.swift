@@ -26,29 +26,49 @@ public struct Linear: LinearLayer {
         self.outFeatures = outFeatures
     }
 
+    /// Rows per sgemm call. Every call multiplies exactly this many rows (the last block is zero-padded), so a
+    /// row's result never depends on how many rows share its batch: OpenBLAS picks kernels and edge paths by M,
+    /// and different paths round differently. Sharded and single-process runs then score bit-identically.
+    static let rowBlock = 64
+
     public func forward(_ x: Tensor) -> Tensor {
         precondition(x.cols == inFeatures, "Linear: input has \(x.cols) features, expected \(inFeatures)")
         let rows = x.rows
-        var out = [Float](repeating: 0, count: rows * outFeatures)
-        let n = outFeatures, k = inFeatures
+        let n = outFeatures, k = inFeatures, block = Self.rowBlock
+        var out = [Float](repeating: 0, count: rows * n)
         let transB = layout == .outIn ? CblasTrans : CblasNoTrans
         let ldb = Int32(layout == .outIn ? k : n)
         x.data.withUnsafeBufferPointer { xs in
             weight.withUnsafeBufferPointer { ws in
                 out.withUnsafeMutableBufferPointer { os in
-                    let xp = UncheckedSendable(xs.baseAddress!), wp = UncheckedSendable(ws.baseAddress!)
-                    let op = UncheckedSendable(os.baseAddress!)
+                    let p = UncheckedSendable((xs.baseAddress!, ws.baseAddress!, os.baseAddress!))
                     let bias = self.bias
-                    // Each worker runs a single-threaded sgemm on its own block of rows (see Parallel).
-                    Parallel.forRanges(rows, minPerChunk: 16) { r in
-                        let o = op.value + r.lowerBound * n
-                        var beta: Float = 0
-                        if let bias {
-                            for i in 0..<r.count { (o + i * n).update(from: bias, count: n) }
-                            beta = 1
+                    Parallel.forRanges((rows + block - 1) / block) { blocks in
+                        let (x, w, o) = p.value
+                        // Each worker owns a padded input/output pair for the partial last block.
+                        var paddedIn = [Float](), paddedOut = [Float]()
+                        for b in blocks {
+                            let r0 = b * block, count = min(block, rows - r0)
+                            var src = x + r0 * k, dst = o + r0 * n
+                            if count < block {
+                                paddedIn = [Float](repeating: 0, count: block * k)
+                                paddedOut = [Float](repeating: 0, count: block * n)
+                                paddedIn.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: src, count: count * k) }
+                            }
+                            paddedIn.withUnsafeMutableBufferPointer { pin in
+                                paddedOut.withUnsafeMutableBufferPointer { pout in
+                                    if count < block { src = UnsafePointer(pin.baseAddress!); dst = pout.baseAddress! }
+                                    var beta: Float = 0
+                                    if let bias {
+                                        for i in 0..<block { (dst + i * n).update(from: bias, count: n) }
+                                        beta = 1
+                                    }
+                                    cblas_sgemm(CblasRowMajor, CblasNoTrans, transB, Int32(block), Int32(n), Int32(k),
+                                                1, src, Int32(k), w, ldb, beta, dst, Int32(n))
+                                    if count < block { (o + r0 * n).update(from: dst, count: count * n) }
+                                }
+                            }
                         }
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, transB, Int32(r.count), Int32(n), Int32(k),
-                                    1, xp.value + r.lowerBound * k, Int32(k), wp.value, ldb, beta, o, Int32(n))
                     }
                 }
             }
