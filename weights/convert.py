@@ -510,7 +510,8 @@ FP32_LAYERS = re.compile(r"^t\.blk\.\d+\.mlp\.fc2\.weight$")
 def is_quantised_linear(name: str, arr: np.ndarray) -> bool:
     if arr.ndim != 2 or not name.endswith(".weight") or FP32_LAYERS.match(name):
         return False
-    return ".attn." in name or ".mlp." in name
+    # The patch embedding is the convolution as a GEMM over 588-value patches: int8 like any linear layer.
+    return ".attn." in name or ".mlp." in name or name == "v.patch_embed.weight"
 
 
 def quantise_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
