@@ -100,4 +100,18 @@ final class VisionTransformerTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(cosine(a.row(i), b.row(i)), 0.998, "image \(i)")
         }
     }
+
+    /// The same on real photographs (the scikit-image photos of the bundled example, PIL-exact preprocessing).
+    func testInt8CLSCosineOnPhotographs() throws {
+        let (fp32, int8) = try models()
+        let folder = ModelPaths.repository.appendingPathComponent("example/images/coco")
+        let photos = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") }.sorted()
+        XCTAssertGreaterThanOrEqual(photos.count, 4, "run python3 example/make_images.py")
+        let pre = ImagePreprocessor(size: fp32.config.imageSize, mean: fp32.config.imageMean, std: fp32.config.imageStd)
+        let inputs = try photos.map { try pre.tensor(path: folder.appendingPathComponent($0).path).data }
+        let a = fp32.features(inputs).cls, b = int8.features(inputs).cls
+        for (i, name) in photos.enumerated() {
+            XCTAssertGreaterThanOrEqual(cosine(a.row(i), b.row(i)), 0.998, name)
+        }
+    }
 }
