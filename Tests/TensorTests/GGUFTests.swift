@@ -80,6 +80,20 @@ final class GGUFTests: XCTestCase {
         XCTAssertThrowsError(try file.floats(tensor: "missing"))
     }
 
+    /// `write(to:)` creates a new file and replaces an existing one, leaving no temporary behind.
+    func testWriteCreatesAndReplacesFiles() throws {
+        let path = NSTemporaryDirectory() + "mmssr-gguf-write-\(getpid()).gguf"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try? FileManager.default.removeItem(atPath: path)
+        for value in ["first", "second"] {
+            var w = GGUFWriter()
+            w.set("general.name", .string(value))
+            try w.write(to: path)
+            XCTAssertEqual(try GGUFFile(path: path).string("general.name"), value)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path + ".tmp"))
+    }
+
     func assertRejected(_ bytes: [UInt8], containing text: String, at offset: Int? = nil, line: UInt = #line) throws {
         let path = try temporaryFile(bytes, "corrupt\(line)")
         do {

@@ -20,14 +20,8 @@ enum FittedModelWriter {
                 writer.addTensor(info.name, shape: info.shape, type: info.type, bytes: Array(base.rawBytes(info)))
             }
         }
-        // Beside the target, then renamed, so a reader never sees half a file (GGUFWriter.write needs the
-        // target to exist already).
-        let tmp = path + ".tmp"
-        do { try Data(writer.encoded()).write(to: URL(fileURLWithPath: tmp)) } catch {
+        do { try writer.write(to: path) } catch {
             throw .write(path: path, reason: "cannot write: \(error.localizedDescription)")
-        }
-        guard rename(tmp, path) == 0 else {
-            throw .write(path: path, reason: "cannot move \(tmp) into place: \(String(cString: strerror(errno)))")
         }
     }
 }

@@ -92,10 +92,15 @@ public struct GGUFWriter: Sendable {
         return out
     }
 
-    /// Writes to a temporary file beside `path`, then renames it, so a reader never sees half a file.
+    /// Writes to a temporary file beside `path`, then renames it over `path` (which need not exist), so a
+    /// reader never sees half a file.
     public func write(to path: String) throws {
         let tmp = path + ".tmp"
         try Data(encoded()).write(to: URL(fileURLWithPath: tmp))
-        _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: tmp))
+        guard rename(tmp, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: tmp)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSLocalizedDescriptionKey: "cannot move \(tmp) into place: \(reason)"])
+        }
     }
 }
