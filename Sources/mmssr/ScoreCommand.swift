@@ -20,41 +20,10 @@ struct ScoreCommand: ParsableCommand {
         Prescott), setting OPENBLAS_CORETYPE (e.g. SkylakeX) speeds it up where that build is known to be correct.
         """)
 
-    @Argument(help: "The pool: a JSON array or JSONL (LLaVA format).")
-    var pool: String
-
-    @Option(help: "Folder that the items' image paths are relative to.")
-    var images: String
+    @OptionGroup var options: PipelineOptions
 
     @Option(name: .shortAndLong, help: "Score table to write: .parquet, .csv or .jsonl.")
     var output: String
-
-    @Option(help: "Model file (default: weights/mmssr-small.gguf, see below).")
-    var model: String?
-
-    @Option(help: "Forward threads (default: all cores).")
-    var threads: Int?
-
-    @Option(name: .customLong("prepare-threads"), help: "Image decode/preprocess threads, overlapping the forward.")
-    var prepareThreads = 1
-
-    @Option(help: "Samples per forward.")
-    var batch = 32
-
-    @Option(help: "I/N: only the items whose 0-based position p has p mod N == I.")
-    var shard: String?
-
-    @Flag(help: "Continue an interrupted run from its checkpoint.")
-    var resume = false
-
-    @Option(help: "Only the first N items of the pool (before sharding).")
-    var limit: Int?
-
-    @Flag(help: "Run an int8 model's matrices in fp32 (picks weights/mmssr-small-f32.gguf when --model is not given).")
-    var fp32 = false
-
-    @Flag(help: "No progress on stderr.")
-    var quiet = false
 
     @Option(name: .customLong("mmssr-folder"), help: "Also export the official mmSSR folder layout ({capability}.jsonl, style.jsonl) here.")
     var mmssrFolder: String?
@@ -68,32 +37,14 @@ struct ScoreCommand: ParsableCommand {
     }
 
     private func score() throws(PipelineError) {
-        var job = ScoreJob(pool: pool, imagesRoot: images, output: output)
         do { _ = try ScoreTable.Format(path: output) } catch { throw .table(error) }
-        if let shard { job.shard = try ShardSpec(parsing: shard) }
-        if let threads, threads < 1 { throw .invalidArgument("--threads must be at least 1") }
-        if let limit, limit < 0 { throw .invalidArgument("--limit must be at least 0") }
-        guard batch >= 1 else { throw .invalidArgument("--batch must be at least 1") }
-        guard prepareThreads >= 1 else { throw .invalidArgument("--prepare-threads must be at least 1") }
-        guard FileManager.default.isReadableFile(atPath: pool) else {
-            throw .pool(.unreadable(path: pool, reason: FileManager.default.fileExists(atPath: pool) ? "permission denied" : "no such file"))
-        }
-        job.batchSize = batch
-        job.prepareThreads = prepareThreads
-        job.limit = limit
-        job.resume = resume
+        var job = try options.job(output: output)
         job.mmssrFolder = mmssrFolder
-        if let threads { Parallel.setThreads(threads) }
-
-        let modelPath = if let model { model } else { try ModelLocator.locate(fp32: fp32) }
-        let scorer: ScoringModel
-        do { scorer = try ScoringModel(path: modelPath, fp32: fp32) } catch {
-            throw .invalidArgument("cannot use model \(modelPath): \(error)")
-        }
-        job.scorerIdentity = "\(URL(fileURLWithPath: modelPath).standardizedFileURL.path) \(scorer.precision)"
-        let progress = quiet ? nil : ProgressReporter(style: ProgressReporter.stderrStyle)
+        let (scorer, identity) = try options.loadModel()
+        job.scorerIdentity = identity
+        let progress = options.quiet ? nil : ProgressReporter(style: ProgressReporter.stderrStyle)
         let summary = try ScorePipeline(scorer: scorer, job: job, progress: progress).run()
-        if !quiet {
+        if !options.quiet {
             let rate = summary.seconds > 0 ? Double(summary.scored) / summary.seconds : 0
             var line = "scored \(summary.scored) items in \(String(format: "%.1f", summary.seconds)) s (\(String(format: "%.1f", rate))/s)"
             if summary.resumed > 0 { line += " after \(summary.resumed) resumed" }
