@@ -1,12 +1,11 @@
 import Glibc
 
 /// Appends to a features file through a descriptor. A killed process loses nothing `write` returned, so
-/// `fsync` (which guards only against a machine crash) runs at most every `syncInterval` seconds and at `close`.
+/// `fsync` (which guards only against a machine crash) runs at most every `PeriodicSync.interval` seconds and at `close`.
 final class FeatureFileAppender {
     let path: String
     private var fd: Int32
-    private let syncInterval = 2.0
-    private var lastSync = -Double.infinity
+    private var sync = PeriodicSync()
 
     /// Opens `path` for writing from byte `keep` on (0: a new, empty file).
     init(path: String, keep: Int) throws(FeatureFileError) {
@@ -23,20 +22,7 @@ final class FeatureFileAppender {
     deinit { if fd >= 0 { Glibc.close(fd) } }
 
     func append(_ bytes: [UInt8]) throws(FeatureFileError) {
-        var failure: Int32 = 0
-        bytes.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 { if errno == EINTR { continue }; failure = errno; return }
-                done += n
-            }
-        }
-        let now = ScorePipeline.now()
-        if failure == 0 && now - lastSync >= syncInterval {
-            if fsync(fd) != 0 { failure = errno }
-            lastSync = now
-        }
+        let failure = sync.append(bytes, to: fd)
         if failure != 0 { throw .io(path: path, reason: "write failed: \(String(cString: strerror(failure)))") }
     }
 

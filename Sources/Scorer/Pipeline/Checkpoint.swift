@@ -6,12 +6,11 @@ import Glibc
 ///
 /// A killed process loses nothing that `write` returned (the kernel holds it), so `fsync`, which only guards
 /// against a crash of the whole machine and costs milliseconds on some disks, runs at most every
-/// `syncInterval` seconds rather than per batch.
+/// `PeriodicSync.interval` seconds rather than per batch.
 final class Checkpoint {
     let path: String
     private let fd: Int32
-    private let syncInterval = 2.0
-    private var lastSync = -Double.infinity
+    private var sync = PeriodicSync()
 
     /// What a resumed run found: `rows` finished rows (handed to `replay` in order), the last at `lastPosition`.
     struct Recovered {
@@ -60,21 +59,7 @@ final class Checkpoint {
     }
 
     private func append(_ text: String) throws(PipelineError) {
-        var failure: Int32 = 0
-        var bytes = Array(text.utf8)
-        bytes.withUnsafeMutableBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 { if errno == EINTR { continue }; failure = errno; return }
-                done += n
-            }
-        }
-        let now = ScorePipeline.now()
-        if failure == 0 && now - lastSync >= syncInterval {
-            if fsync(fd) != 0 { failure = errno }
-            lastSync = now
-        }
+        let failure = sync.append(Array(text.utf8), to: fd)
         if failure != 0 { throw .checkpoint(path: path, reason: "write failed: \(String(cString: strerror(failure)))") }
     }
 
