@@ -60,8 +60,7 @@ public enum SelectPipeline {
         var warnings: [String] = []
         if let w = selection.warning { warnings.append(w); log("warning: \(w)") }
         let rows = selection.rows.sorted()
-        let selectedIdx = Set(rows.map { store.idx[Int($0)] })
-        let subset = try SubsetWriter.write(selected: selectedIdx, pool: request.pool, to: request.output)
+        let subset = try SubsetWriter.write(selected: rows.map { store.idx[Int($0)] }, pool: request.pool, to: request.output)
         if case .table = request.input, subset.poolItems != poolSize {
             let w = "the pool has \(subset.poolItems) items but the score table \(poolSize) rows; the budget used the table"
             warnings.append(w)
