@@ -1,28 +1,39 @@
 /// LSD radix sort of UInt64 keys, 16 bits per pass, skipping passes where every key has the same digit.
 /// Sorting the packed (score, idx rank) keys this way is several times faster than a comparison sort.
 enum RadixSort {
-    static func sort(_ keys: inout [UInt64]) {
+    /// `sortedLowBits` (a multiple of 16): the keys already ascend in their low bits, so only the higher
+    /// digits need passes (LSD passes are stable, so that order survives among equal high digits).
+    static func sort(_ keys: inout [UInt64], sortedLowBits: Int = 0) {
         guard keys.count > 1 else { return }
-        var other = [UInt64](repeating: 0, count: keys.count)
-        var counts = [Int](repeating: 0, count: 1 << 16)
-        for pass in 0..<4 {
-            let shift = UInt64(pass * 16)
-            for i in counts.indices { counts[i] = 0 }
-            keys.withUnsafeBufferPointer { src in
-                counts.withUnsafeMutableBufferPointer { cnt in
-                    for k in src { cnt[Int((k >> shift) & 0xFFFF)] += 1 }
+        precondition(sortedLowBits % 16 == 0 && sortedLowBits < 64)
+        let first = sortedLowBits / 16
+        // Every pass's histogram in one read of the keys.
+        var counts = [UInt32](repeating: 0, count: 4 << 16)
+        keys.withUnsafeBufferPointer { src in
+            counts.withUnsafeMutableBufferPointer { cnt in
+                for k in src {
+                    cnt[Int(k & 0xFFFF)] &+= 1
+                    cnt[1 << 16 | Int((k >> 16) & 0xFFFF)] &+= 1
+                    cnt[2 << 16 | Int((k >> 32) & 0xFFFF)] &+= 1
+                    cnt[3 << 16 | Int(k >> 48)] &+= 1
                 }
             }
-            if counts.contains(keys.count) { continue }
+        }
+        var other = [UInt64](repeating: 0, count: keys.count)
+        var offsets = [Int](repeating: 0, count: 1 << 16)
+        for pass in first..<4 {
+            let histogram = counts[pass << 16..<(pass + 1) << 16]
+            if histogram.contains(UInt32(keys.count)) { continue }
             var sum = 0
-            for i in counts.indices { let c = counts[i]; counts[i] = sum; sum += c }
+            for (d, c) in histogram.enumerated() { offsets[d] = sum; sum += Int(c) }
+            let shift = UInt64(pass * 16)
             keys.withUnsafeBufferPointer { src in
                 other.withUnsafeMutableBufferPointer { dst in
-                    counts.withUnsafeMutableBufferPointer { cnt in
+                    offsets.withUnsafeMutableBufferPointer { off in
                         for k in src {
                             let d = Int((k >> shift) & 0xFFFF)
-                            dst[cnt[d]] = k
-                            cnt[d] += 1
+                            dst[off[d]] = k
+                            off[d] += 1
                         }
                     }
                 }
