@@ -19,8 +19,7 @@ struct CapabilityBins: Sendable {
         let labelCount = labels.count
         // A bin holds the rows with it as 1st label in D order, then those with it as 2nd label, ...:
         // count each (label, k) slot, then place every row in one pass.
-        var depth = 1
-        for g in 0..<labels.labelStart.count - 1 { depth = max(depth, Int(labels.labelStart[g + 1] - labels.labelStart[g])) }
+        let depth = max(1, zip(labels.labelStart, labels.labelStart.dropFirst()).map { Int($1 - $0) }.max() ?? 1)
         var slot = [Int32](repeating: 0, count: labelCount * depth)
         var size = [Int32](repeating: 0, count: labelCount)
         var start = [Int32](repeating: 0, count: labelCount + 1)

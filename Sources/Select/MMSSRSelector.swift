@@ -28,26 +28,35 @@ struct MMSSRSelector {
     ///
     /// Keys are made in idx order (ties by row), so a stable sort on the score alone orders ties by idx.
     private func candidates(_ c: Int, rowsByIdx: [Int32]?) -> [UInt64] {
-        let column = store.scores[c]
-        var keys: [UInt64] = []
-        func add(_ r: Int, _ rank: Int) {
-            guard isCandidate(r, c) else { return }
-            // Order-preserving map of the float to UInt32, inverted so that a higher score sorts first.
-            let bits = (column[r] == 0 ? Float(0) : column[r]).bitPattern
-            let ascending = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
-            keys.append(UInt64(~ascending) << 32 | UInt64(rank))
+        let threshold = options.threshold
+        var keys = [UInt64](repeating: 0, count: store.count)
+        var n = 0
+        store.scores[c].withUnsafeBufferPointer { column in
+            store.ok.withUnsafeBufferPointer { ok in
+                keys.withUnsafeMutableBufferPointer { keys in
+                    for rank in 0..<column.count {
+                        let r = rowsByIdx.map { Int($0[rank]) } ?? rank
+                        let v = column[r]
+                        // Same test as isCandidate (NaN fails `>`).
+                        guard ok[r], v > threshold else { continue }
+                        // Order-preserving map of the float to UInt32, inverted so that a higher score sorts first.
+                        let bits = (v == 0 ? Float(0) : v).bitPattern
+                        let ascending = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+                        keys[n] = UInt64(~ascending) << 32 | UInt64(rank)
+                        n += 1
+                    }
+                }
+            }
         }
-        if let rowsByIdx {
-            for (rank, r) in rowsByIdx.enumerated() { add(Int(r), rank) }
-        } else {
-            for r in 0..<store.count { add(r, r) }
-        }
+        keys.removeLast(keys.count - n)
         RadixSort.sort(&keys, sortedLowBits: 32)
         labels.signature.withUnsafeBufferPointer { signature in
-            for i in keys.indices {
-                let rank = Int(UInt32(truncatingIfNeeded: keys[i]))
-                let row = rowsByIdx.map { Int($0[rank]) } ?? rank
-                keys[i] = UInt64(row) << 32 | UInt64(UInt32(signature[row]))
+            keys.withUnsafeMutableBufferPointer { keys in
+                for i in keys.indices {
+                    let rank = Int(UInt32(truncatingIfNeeded: keys[i]))
+                    let row = rowsByIdx.map { Int($0[rank]) } ?? rank
+                    keys[i] = UInt64(row) << 32 | UInt64(UInt32(signature[row]))
+                }
             }
         }
         return keys
@@ -73,8 +82,15 @@ struct MMSSRSelector {
         var bins = built.withLock { done in caps.indices.map { done[$0]! } }
         // Bit k: the row is a candidate of caps[k] (for the first 16), so taking a row updates only its bins.
         var candidateOf = [UInt16](repeating: 0, count: store.count)
+        let threshold = options.threshold
         for (k, c) in caps.enumerated().prefix(16) {
-            for r in 0..<store.count where isCandidate(r, c) { candidateOf[r] |= 1 << UInt16(k) }
+            store.scores[c].withUnsafeBufferPointer { column in
+                store.ok.withUnsafeBufferPointer { ok in
+                    candidateOf.withUnsafeMutableBufferPointer { mask in
+                        for r in 0..<column.count where ok[r] && column[r] > threshold { mask[r] |= 1 << UInt16(k) }
+                    }
+                }
+            }
         }
 
         var taken = [Bool](repeating: false, count: store.count)
