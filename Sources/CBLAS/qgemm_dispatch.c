@@ -76,13 +76,14 @@ size_t mmssr_qgemm_act_row_bytes(int k, int kdim) {
     return qgemm_scalar_act_row_bytes(kdim);
 }
 
-void mmssr_qgemm_quantize(int k, const float *x, int kdim, int m_lo, int m_hi, void *qa, float *a_scale) {
+void mmssr_qgemm_quantize(int k, const float *x, const float *col_scale, int kdim, int m_lo, int m_hi, void *qa,
+                          float *a_scale) {
     (void)k;
 #if defined(__x86_64__)
-    if (k == MMSSR_QK_AVX2) { qgemm_avx2_quantize(x, kdim, m_lo, m_hi, qa, a_scale); return; }
-    if (k == MMSSR_QK_VNNI) { qgemm_vnni_quantize(x, kdim, m_lo, m_hi, qa, a_scale); return; }
+    if (k == MMSSR_QK_AVX2) { qgemm_avx2_quantize(x, col_scale, kdim, m_lo, m_hi, qa, a_scale); return; }
+    if (k == MMSSR_QK_VNNI) { qgemm_vnni_quantize(x, col_scale, kdim, m_lo, m_hi, qa, a_scale); return; }
 #endif
-    qgemm_scalar_quantize(x, kdim, m_lo, m_hi, qa, a_scale);
+    qgemm_scalar_quantize(x, col_scale, kdim, m_lo, m_hi, qa, a_scale);
 }
 
 static void compute(int k, const void *packed, const void *qa, int kdim, int m_lo, int m_hi, int n_lo, int n_hi,
@@ -110,14 +111,14 @@ int mmssr_qgemm_cache_rows(int k) {
     return 48;
 }
 
-void mmssr_qgemm_forward(int k, const void *packed, const float *x, void *qa, float *a_scale, int n, int kdim,
+void mmssr_qgemm_forward(int k, const void *packed, const float *x, const float *col_scale, void *qa, float *a_scale, int n, int kdim,
                          int m_lo, int m_hi, const float *w_scale, const float *bias, float *out) {
     const int block = mmssr_qgemm_cache_rows(k);
     for (int m = m_lo; m < m_hi; m += block) {
         const int hi = m_hi - m < block ? m_hi : m + block;
         const int next = m_hi - hi < block ? m_hi - hi : block;
         const qgemm_epilogue ep = {n, a_scale, w_scale, bias, out, NULL, x + (size_t)hi * kdim, next};
-        mmssr_qgemm_quantize(k, x, kdim, m, hi, qa, a_scale);
+        mmssr_qgemm_quantize(k, x, col_scale, kdim, m, hi, qa, a_scale);
         compute(k, packed, qa, kdim, m, hi, 0, n, &ep);
     }
 }

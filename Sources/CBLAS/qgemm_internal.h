@@ -20,6 +20,12 @@ static inline void qgemm_row_params(float absmax, float *inv, float *scale) {
     }
 }
 
+// Input channel k is multiplied by col_scale[k] (when not NULL) before anything else: the SmoothQuant
+// division, fused here so it costs no pass of its own. One IEEE multiply, so every kernel sees the same value.
+static inline float qgemm_scaled(const float *x, const float *col_scale, int k) {
+    return col_scale ? x[k] * col_scale[k] : x[k];
+}
+
 // One element: the scalar definition the SIMD quantisers reproduce (rint under the default rounding
 // mode is round-half-even, as vcvtps2dq is).
 static inline int32_t qgemm_quantize_one(float x, float inv) {
@@ -29,7 +35,7 @@ static inline int32_t qgemm_quantize_one(float x, float inv) {
     return (int32_t)r;
 }
 
-float qgemm_absmax_scalar(const float *x, int n);
+float qgemm_absmax_scalar(const float *x, const float *col_scale, int n);
 
 // Epilogue arguments of one compute call, and the input rows to pull into L2 meanwhile.
 typedef struct {
@@ -48,7 +54,7 @@ typedef struct {
 size_t qgemm_scalar_packed_size(int n, int kdim);
 void qgemm_scalar_pack(const int8_t *w, int n, int kdim, void *dst);
 size_t qgemm_scalar_act_row_bytes(int kdim);
-void qgemm_scalar_quantize(const float *x, int kdim, int m_lo, int m_hi, void *qa, float *a_scale);
+void qgemm_scalar_quantize(const float *x, const float *col_scale, int kdim, int m_lo, int m_hi, void *qa, float *a_scale);
 void qgemm_scalar_compute(const void *packed, const void *qa, int kdim, int m_lo, int m_hi, int n_lo, int n_hi,
                           const qgemm_epilogue *ep);
 
@@ -58,14 +64,14 @@ enum { QGEMM_AVX2_MR = 6, QGEMM_AVX2_NR = 16, QGEMM_VNNI_MR = 6, QGEMM_VNNI_NR =
 size_t qgemm_avx2_packed_size(int n, int kdim);
 void qgemm_avx2_pack(const int8_t *w, int n, int kdim, void *dst);
 size_t qgemm_avx2_act_row_bytes(int kdim);
-void qgemm_avx2_quantize(const float *x, int kdim, int m_lo, int m_hi, void *qa, float *a_scale);
+void qgemm_avx2_quantize(const float *x, const float *col_scale, int kdim, int m_lo, int m_hi, void *qa, float *a_scale);
 void qgemm_avx2_compute(const void *packed, const void *qa, int kdim, int m_lo, int m_hi, int n_lo, int n_hi,
                         const qgemm_epilogue *ep);
 
 size_t qgemm_vnni_packed_size(int n, int kdim);
 void qgemm_vnni_pack(const int8_t *w, int n, int kdim, void *dst);
 size_t qgemm_vnni_act_row_bytes(int kdim);
-void qgemm_vnni_quantize(const float *x, int kdim, int m_lo, int m_hi, void *qa, float *a_scale);
+void qgemm_vnni_quantize(const float *x, const float *col_scale, int kdim, int m_lo, int m_hi, void *qa, float *a_scale);
 void qgemm_vnni_compute(const void *packed, const void *qa, int kdim, int m_lo, int m_hi, int n_lo, int n_hi,
                         const qgemm_epilogue *ep);
 #endif

@@ -42,18 +42,25 @@ void qgemm_vnni_pack(const int8_t *w, int n, int kdim, void *dst) {
     }
 }
 
+// Sixteen inputs (the first `mask` lanes) times their channel scales (see qgemm_scaled).
+static inline __attribute__((always_inline)) VNNI_TARGET __m512 vnni_load_scaled(const float *x, const float *s, int k,
+                                                                                  __mmask16 mask) {
+    const __m512 v = _mm512_maskz_loadu_ps(mask, x + k);
+    return s ? _mm512_mul_ps(v, _mm512_maskz_loadu_ps(mask, s + k)) : v;
+}
+
 // Four accumulators hide vmaxps latency.
-VNNI_TARGET static float vnni_absmax(const float *x, int n) {
+VNNI_TARGET static float vnni_absmax(const float *x, const float *s, int n) {
     __m512 m0 = _mm512_setzero_ps(), m1 = m0, m2 = m0, m3 = m0;
     int k = 0;
     for (; k + 64 <= n; k += 64) {
-        m0 = _mm512_max_ps(m0, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
-        m1 = _mm512_max_ps(m1, _mm512_abs_ps(_mm512_loadu_ps(x + k + 16)));
-        m2 = _mm512_max_ps(m2, _mm512_abs_ps(_mm512_loadu_ps(x + k + 32)));
-        m3 = _mm512_max_ps(m3, _mm512_abs_ps(_mm512_loadu_ps(x + k + 48)));
+        m0 = _mm512_max_ps(m0, _mm512_abs_ps(vnni_load_scaled(x, s, k, 0xFFFF)));
+        m1 = _mm512_max_ps(m1, _mm512_abs_ps(vnni_load_scaled(x, s, k + 16, 0xFFFF)));
+        m2 = _mm512_max_ps(m2, _mm512_abs_ps(vnni_load_scaled(x, s, k + 32, 0xFFFF)));
+        m3 = _mm512_max_ps(m3, _mm512_abs_ps(vnni_load_scaled(x, s, k + 48, 0xFFFF)));
     }
-    for (; k + 16 <= n; k += 16) m0 = _mm512_max_ps(m0, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
-    if (k < n) m1 = _mm512_max_ps(m1, _mm512_abs_ps(_mm512_maskz_loadu_ps((__mmask16)((1u << (n - k)) - 1), x + k)));
+    for (; k + 16 <= n; k += 16) m0 = _mm512_max_ps(m0, _mm512_abs_ps(vnni_load_scaled(x, s, k, 0xFFFF)));
+    if (k < n) m1 = _mm512_max_ps(m1, _mm512_abs_ps(vnni_load_scaled(x, s, k, (__mmask16)((1u << (n - k)) - 1))));
     return _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3)));
 }
 
@@ -64,19 +71,19 @@ static inline __attribute__((always_inline)) VNNI_TARGET __m128i vnni_quantize16
     return _mm_xor_si128(_mm512_cvtepi32_epi8(v), _mm_set1_epi8((char)0x80));
 }
 
-VNNI_TARGET void qgemm_vnni_quantize(const float *x, int kdim, int m_lo, int m_hi, void *qa, float *a_scale) {
+VNNI_TARGET void qgemm_vnni_quantize(const float *x, const float *col_scale, int kdim, int m_lo, int m_hi, void *qa, float *a_scale) {
     size_t kp = vnni_kp(kdim);
     for (int m = m_lo; m < m_hi; m++) {
         const float *row = x + (size_t)m * kdim;
         uint8_t *q = (uint8_t *)qa + (size_t)m * kp;
         float inv;
-        qgemm_row_params(vnni_absmax(row, kdim), &inv, &a_scale[m]);
+        qgemm_row_params(vnni_absmax(row, col_scale, kdim), &inv, &a_scale[m]);
         const __m512 vinv = _mm512_set1_ps(inv);
         int k = 0;
-        for (; k + 16 <= kdim; k += 16) _mm_storeu_si128((__m128i *)(q + k), vnni_quantize16(_mm512_loadu_ps(row + k), vinv));
+        for (; k + 16 <= kdim; k += 16) _mm_storeu_si128((__m128i *)(q + k), vnni_quantize16(vnni_load_scaled(row, col_scale, k, 0xFFFF), vinv));
         if (k < kdim) {
             const __mmask16 mask = (__mmask16)((1u << (kdim - k)) - 1);
-            _mm_mask_storeu_epi8(q + k, mask, vnni_quantize16(_mm512_maskz_loadu_ps(mask, row + k), vinv));
+            _mm_mask_storeu_epi8(q + k, mask, vnni_quantize16(vnni_load_scaled(row, col_scale, k, mask), vinv));
         }
         for (size_t p = (size_t)kdim; p < kp; p++) q[p] = 0x80;
     }
