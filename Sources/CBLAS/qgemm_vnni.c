@@ -13,19 +13,24 @@
 
 #define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
+// The AMX kernel shares this layout and encoding with k padded to whole 64-byte tile rows (kalign 64).
 static size_t vnni_kp(int kdim) { return qgemm_round_up((size_t)kdim, 4); }
-static size_t vnni_npad(int n) { return qgemm_round_up((size_t)n, 16); }
-static size_t vnni_header(int n) { return qgemm_round_up(vnni_npad(n) * sizeof(int32_t), 64); }
 
-size_t qgemm_vnni_packed_size(int n, int kdim) { return vnni_header(n) + vnni_npad(n) * vnni_kp(kdim); }
+size_t qgemm_u8_packed_size(int n, int kdim, int kalign) {
+    return qgemm_u8_header(n) + qgemm_u8_npad(n) * qgemm_round_up((size_t)kdim, (size_t)kalign);
+}
+
+size_t qgemm_vnni_packed_size(int n, int kdim) { return qgemm_u8_packed_size(n, kdim, 4); }
 
 size_t qgemm_vnni_act_row_bytes(int kdim) { return vnni_kp(kdim); }
 
-void qgemm_vnni_pack(const int8_t *w, int n, int kdim, void *dst) {
-    size_t kp = vnni_kp(kdim), npad = vnni_npad(n);
+void qgemm_vnni_pack(const int8_t *w, int n, int kdim, void *dst) { qgemm_u8_pack(w, n, kdim, 4, dst); }
+
+void qgemm_u8_pack(const int8_t *w, int n, int kdim, int kalign, void *dst) {
+    size_t kp = qgemm_round_up((size_t)kdim, (size_t)kalign), npad = qgemm_u8_npad(n);
     int32_t *corr = dst;
-    int8_t *panels = (int8_t *)dst + vnni_header(n);
-    memset(dst, 0, qgemm_vnni_packed_size(n, kdim));
+    int8_t *panels = (int8_t *)dst + qgemm_u8_header(n);
+    memset(dst, 0, qgemm_u8_packed_size(n, kdim, kalign));
     for (size_t c = 0; c < npad; c++) {
         size_t n0 = c / QGEMM_VNNI_NR * QGEMM_VNNI_NR;
         size_t width = npad - n0 < QGEMM_VNNI_NR ? npad - n0 : QGEMM_VNNI_NR;
@@ -72,7 +77,11 @@ static inline __attribute__((always_inline)) VNNI_TARGET __m128i vnni_quantize16
 }
 
 VNNI_TARGET void qgemm_vnni_quantize(const float *x, const float *col_scale, int kdim, int m_lo, int m_hi, void *qa, float *a_scale) {
-    size_t kp = vnni_kp(kdim);
+    qgemm_u8_quantize(x, col_scale, kdim, vnni_kp(kdim), m_lo, m_hi, qa, a_scale);
+}
+
+VNNI_TARGET void qgemm_u8_quantize(const float *x, const float *col_scale, int kdim, size_t kp, int m_lo, int m_hi,
+                                   void *qa, float *a_scale) {
     for (int m = m_lo; m < m_hi; m++) {
         const float *row = x + (size_t)m * kdim;
         uint8_t *q = (uint8_t *)qa + (size_t)m * kp;
@@ -155,9 +164,9 @@ static inline __attribute__((always_inline)) VNNI_TARGET void vnni_block(
 VNNI_TARGET void qgemm_vnni_compute(const void *packed, const void *qa, int kdim, int m_lo, int m_hi, int n_lo,
                                     int n_hi, const qgemm_epilogue *ep) {
     const size_t kp = vnni_kp(kdim);
-    const int npad = (int)vnni_npad(ep->n);
+    const int npad = (int)qgemm_u8_npad(ep->n);
     const int32_t *corr = packed;
-    const int8_t *panels = (const int8_t *)packed + vnni_header(ep->n);
+    const int8_t *panels = (const int8_t *)packed + qgemm_u8_header(ep->n);
     if (n_hi > npad) n_hi = npad;
     // A block of QGEMM_VNNI_MC rows stays in L2 while every weight panel passes over it.
     for (int mc = m_lo; mc < m_hi; mc += QGEMM_VNNI_MC) {

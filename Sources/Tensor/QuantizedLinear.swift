@@ -17,13 +17,14 @@ import CBLAS
 public struct QuantizedLinear: LinearLayer {
     /// The int8 GEMM implementations in Sources/CBLAS; all give identical integer sums.
     public enum Kernel: Int32, Sendable, CaseIterable, CustomStringConvertible {
-        case scalar = 0, avx2 = 1, vnni = 2
+        case scalar = 0, avx2 = 1, vnni = 2, amx = 3
 
         public var description: String {
             switch self {
             case .scalar: "scalar"
             case .avx2: "avx2"
             case .vnni: "vnni"
+            case .amx: "amx"
             }
         }
 
@@ -64,7 +65,7 @@ public struct QuantizedLinear: LinearLayer {
         public var description: String {
             isKnown
                 ? "MMSSR_KERNEL=\(name): this CPU does not support that kernel"
-                : "MMSSR_KERNEL=\(name): unknown kernel (expected scalar, avx2 or vnni)"
+                : "MMSSR_KERNEL=\(name): unknown kernel (expected scalar, avx2, vnni or amx)"
         }
     }
 

@@ -76,7 +76,7 @@ struct QGemmRun {
             let row = qa + r * rowBytes
             for c in 0..<k {
                 switch kernel {
-                case Int32(MMSSR_QK_VNNI.rawValue): q.append(Int32(row.load(fromByteOffset: c, as: UInt8.self)) - 128)
+                case Int32(MMSSR_QK_VNNI.rawValue), Int32(MMSSR_QK_AMX.rawValue): q.append(Int32(row.load(fromByteOffset: c, as: UInt8.self)) - 128)
                 case Int32(MMSSR_QK_AVX2.rawValue): q.append(Int32(row.load(fromByteOffset: 2 * c, as: Int16.self)))
                 default: q.append(Int32(row.load(fromByteOffset: c, as: Int8.self)))
                 }
@@ -89,7 +89,7 @@ struct QGemmRun {
 }
 
 final class QGemmKernelTests: XCTestCase {
-    private let simdKernels = [MMSSR_QK_AVX2, MMSSR_QK_VNNI].map { Int32($0.rawValue) }
+    private let simdKernels = [MMSSR_QK_AVX2, MMSSR_QK_VNNI, MMSSR_QK_AMX].map { Int32($0.rawValue) }
         .filter { mmssr_qgemm_supported($0) != 0 }
 
     /// The scalar kernel against the definition, computed here independently in Swift.

@@ -132,7 +132,7 @@ final class QuantizedLinearTests: XCTestCase {
         XCTAssertEqual(try QuantizedLinear.Kernel.fromEnvironment(), .scalar)
         setenv("MMSSR_KERNEL", "fast", 1)
         XCTAssertThrowsError(try QuantizedLinear.Kernel.fromEnvironment()) { error in
-            XCTAssertEqual("\(error)", "MMSSR_KERNEL=fast: unknown kernel (expected scalar, avx2 or vnni)")
+            XCTAssertEqual("\(error)", "MMSSR_KERNEL=fast: unknown kernel (expected scalar, avx2, vnni or amx)")
         }
         for kernel in QuantizedLinear.Kernel.allCases where !kernel.isSupported {
             setenv("MMSSR_KERNEL", kernel.description, 1)

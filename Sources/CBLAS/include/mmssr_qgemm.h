@@ -16,6 +16,7 @@ typedef enum {
     MMSSR_QK_SCALAR = 0,  // portable C, the reference arithmetic
     MMSSR_QK_AVX2 = 1,    // vpmaddwd on int16-widened operands (exact, no vpmaddubsw saturation)
     MMSSR_QK_VNNI = 2,    // AVX-512 vpdpbusd on u8 (q + 128) x s8, with a packed column-sum correction
+    MMSSR_QK_AMX = 3,     // AMX tdpbusd tiles, the VNNI encoding with k padded to 64
 } mmssr_qkernel;
 
 /// 1 if this CPU (and this build) can run kernel `k`.
@@ -24,7 +25,7 @@ int mmssr_qgemm_supported(int k);
 /// The fastest supported kernel.
 int mmssr_qgemm_best_kernel(void);
 
-/// Kernel named by `name` ("scalar", "avx2", "vnni"); -1 if unknown, -2 if known but unsupported here.
+/// Kernel named by `name` ("scalar", "avx2", "vnni", "amx"); -1 if unknown, -2 if known but unsupported here.
 int mmssr_qgemm_parse_kernel(const char *name);
 
 /// Columns per packed panel: `mmssr_qgemm_compute` column ranges start on a multiple of this.
