@@ -1,15 +1,12 @@
 // Fused attention of one (sequence, head): see mmssr_attention.h. A scalar kernel (the reference, and what
-// non-x86 builds run) and an AVX-512F kernel chosen at run time.
+// non-x86 builds run), an AVX-512F kernel chosen at run time, and an AMX-BF16 kernel for int8 models.
 
 #include "mmssr_attention.h"
+#include "amx_permission.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-#if defined(__linux__)
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
 
 // Query rows per block of the AVX-512 kernel: three vectors, and divisible by every P v tile height below.
 #define AT_BLOCK 48
@@ -471,22 +468,11 @@ AMX_TARGET static void attention_amx_bf16(const float *q, const float *k, const 
 #endif
 
 #if defined(__x86_64__)
-// AMX needs the CPU features and, on Linux, the kernel's permission to use the large tile state
-// (ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA; process-wide, idempotent). Asked once.
+// AMX needs the CPU features and the kernel's permission to use the tile state.
 static int amx_usable(void) {
-    static int usable = -1;  // racing first calls compute the same value
-    if (usable < 0) {
-        int ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                 __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("amx-tile") &&
-                 __builtin_cpu_supports("amx-bf16");
-#if defined(__linux__)
-        if (ok) ok = syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18 /* XFEATURE_XTILEDATA */) == 0;
-#else
-        ok = 0;
-#endif
-        __atomic_store_n(&usable, ok, __ATOMIC_RELAXED);
-    }
-    return __atomic_load_n(&usable, __ATOMIC_RELAXED);
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("amx-tile") &&
+           __builtin_cpu_supports("amx-bf16") && amx_tiles_permitted();
 }
 #endif
 

@@ -11,24 +11,17 @@
 #include <immintrin.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+
+#include "amx_permission.h"
 
 #define AMX_TARGET __attribute__((target("amx-tile,amx-int8,avx512f,avx512bw,avx512vl,avx512vnni")))
 
-enum { AMX_KSTEP = 64, AMX_TILE_ROWS = 16, ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18 };
-
-// Linux hands out the 8 KB tile state only on request, once per process.
-static int amx_permission(void) {
-    static int granted = -1;
-    if (granted < 0) granted = syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
-    return granted;
-}
+enum { AMX_KSTEP = 64, AMX_TILE_ROWS = 16 };
 
 int qgemm_amx_supported(void) {
     return __builtin_cpu_supports("amx-tile") && __builtin_cpu_supports("amx-int8") &&
            __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") && amx_permission();
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") && amx_tiles_permitted();
 }
 
 static size_t amx_kp(int kdim) { return qgemm_round_up((size_t)kdim, AMX_KSTEP); }
@@ -138,10 +131,18 @@ AMX_TARGET void qgemm_amx_compute(const void *packed, const void *qa, int kdim, 
         memcpy(tail, (const uint8_t *)qa + (size_t)(m_hi - tail_rows) * kp, (size_t)tail_rows * kp);
     }
     int32_t acc[32 * 32] __attribute__((aligned(64)));
+    // The fp32 rows the caller quantises next are pulled into L2 a slice per column block, so quantising
+    // them does not wait on memory (they were written long ago, by the previous op).
+    const char *next = (const char *)ep->next_x;
+    const size_t next_bytes = next ? (size_t)ep->next_rows * (size_t)kdim * sizeof(float) : 0;
+    const size_t blocks = (size_t)(n_hi - n_lo + 31) / 32 * (size_t)((m_hi - m_lo + QGEMM_AMX_MC - 1) / QGEMM_AMX_MC);
+    size_t block = 0;
     amx_configure();
     for (int mc = m_lo; mc < m_hi; mc += QGEMM_AMX_MC) {
         const int mc_hi = m_hi - mc < QGEMM_AMX_MC ? m_hi : mc + QGEMM_AMX_MC;
-        for (int n0 = n_lo; n0 < n_hi; n0 += 32) {
+        for (int n0 = n_lo; n0 < n_hi; n0 += 32, block++) {
+            for (size_t o = qgemm_round_up(next_bytes * block / blocks, 64); o < next_bytes * (block + 1) / blocks; o += 64)
+                _mm_prefetch(next + o, _MM_HINT_T1);
             const int p0 = n0 / QGEMM_VNNI_NR * QGEMM_VNNI_NR;
             const int width = npad - p0 < QGEMM_VNNI_NR ? npad - p0 : QGEMM_VNNI_NR;
             const int8_t *b = panels + (size_t)p0 * kp + (size_t)(n0 - p0) * 4;
