@@ -47,21 +47,41 @@ void mmssr_softmax_rows(float *x, size_t rows, size_t cols) {
     }
 }
 
+// Sums in 16 independent lanes (one zmm, two ymm) combined in a fixed order: a single running sum is a
+// serial chain of adds the compiler may not reorder, which made LayerNorm latency-bound.
+enum { LN_LANES = 16 };
+
+static inline float lane_total(const float lanes[LN_LANES]) {
+    float t = 0.0f;
+    for (int l = 0; l < LN_LANES; l++) t += lanes[l];
+    return t;
+}
+
 MMSSR_CLONES
 void mmssr_layernorm_rows(const float *x, float *out, size_t rows, size_t cols,
                           const float *w, const float *b, float eps) {
+    const size_t body = cols / LN_LANES * LN_LANES;
     for (size_t r = 0; r < rows; r++) {
         const float *in = x + r * cols;
         float *o = out + r * cols;
-        float sum = 0.0f;
-        for (size_t j = 0; j < cols; j++) sum += in[j];
-        float mean = sum / (float)cols;
-        float var = 0.0f;
-        for (size_t j = 0; j < cols; j++) {
-            float d = in[j] - mean;
+        float lanes[LN_LANES] = {0};
+        for (size_t j = 0; j < body; j += LN_LANES)
+            for (int l = 0; l < LN_LANES; l++) lanes[l] += in[j + l];
+        float sum = lane_total(lanes);
+        for (size_t j = body; j < cols; j++) sum += in[j];
+        const float mean = sum / (float)cols;
+        for (int l = 0; l < LN_LANES; l++) lanes[l] = 0.0f;
+        for (size_t j = 0; j < body; j += LN_LANES)
+            for (int l = 0; l < LN_LANES; l++) {
+                const float d = in[j + l] - mean;
+                lanes[l] += d * d;
+            }
+        float var = lane_total(lanes);
+        for (size_t j = body; j < cols; j++) {
+            const float d = in[j] - mean;
             var += d * d;
         }
-        float inv = 1.0f / sqrtf(var / (float)cols + eps);
+        const float inv = 1.0f / sqrtf(var / (float)cols + eps);
         for (size_t j = 0; j < cols; j++) o[j] = (in[j] - mean) * inv * w[j] + b[j];
     }
 }

@@ -33,44 +33,50 @@ void qgemm_avx2_pack(const int8_t *w, int n, int kdim, void *dst) {
     }
 }
 
+// Eight inputs times their channel scales (see qgemm_scaled).
+static inline __attribute__((always_inline)) AVX2_TARGET __m256 avx2_load_scaled(const float *x, const float *s, int k) {
+    const __m256 v = _mm256_loadu_ps(x + k);
+    return s ? _mm256_mul_ps(v, _mm256_loadu_ps(s + k)) : v;
+}
+
 // Four accumulators hide vmaxps latency.
-AVX2_TARGET static float avx2_absmax(const float *x, int n) {
+AVX2_TARGET static float avx2_absmax(const float *x, const float *s, int n) {
     const __m256 sign = _mm256_set1_ps(-0.0f);
     __m256 m0 = _mm256_setzero_ps(), m1 = m0, m2 = m0, m3 = m0;
     int k = 0;
     for (; k + 32 <= n; k += 32) {
-        m0 = _mm256_max_ps(m0, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + k)));
-        m1 = _mm256_max_ps(m1, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + k + 8)));
-        m2 = _mm256_max_ps(m2, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + k + 16)));
-        m3 = _mm256_max_ps(m3, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + k + 24)));
+        m0 = _mm256_max_ps(m0, _mm256_andnot_ps(sign, avx2_load_scaled(x, s, k)));
+        m1 = _mm256_max_ps(m1, _mm256_andnot_ps(sign, avx2_load_scaled(x, s, k + 8)));
+        m2 = _mm256_max_ps(m2, _mm256_andnot_ps(sign, avx2_load_scaled(x, s, k + 16)));
+        m3 = _mm256_max_ps(m3, _mm256_andnot_ps(sign, avx2_load_scaled(x, s, k + 24)));
     }
-    for (; k + 8 <= n; k += 8) m0 = _mm256_max_ps(m0, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + k)));
+    for (; k + 8 <= n; k += 8) m0 = _mm256_max_ps(m0, _mm256_andnot_ps(sign, avx2_load_scaled(x, s, k)));
     __m256 m = _mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3));
     __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
     h = _mm_max_ps(h, _mm_movehl_ps(h, h));
     h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
     float r = _mm_cvtss_f32(h);
-    float t = qgemm_absmax_scalar(x + k, n - k);
+    float t = qgemm_absmax_scalar(x + k, s ? s + k : NULL, n - k);
     return t > r ? t : r;
 }
 
-AVX2_TARGET void qgemm_avx2_quantize(const float *x, int kdim, int m_lo, int m_hi, void *qa, float *a_scale) {
+AVX2_TARGET void qgemm_avx2_quantize(const float *x, const float *col_scale, int kdim, int m_lo, int m_hi, void *qa, float *a_scale) {
     size_t kp = avx2_kp(kdim);
     const __m256i lo = _mm256_set1_epi32(-127), hi = _mm256_set1_epi32(127);
     for (int m = m_lo; m < m_hi; m++) {
         const float *row = x + (size_t)m * kdim;
         int16_t *q = (int16_t *)qa + (size_t)m * kp;
         float inv;
-        qgemm_row_params(avx2_absmax(row, kdim), &inv, &a_scale[m]);
+        qgemm_row_params(avx2_absmax(row, col_scale, kdim), &inv, &a_scale[m]);
         const __m256 vinv = _mm256_set1_ps(inv);
         int k = 0;
         for (; k + 8 <= kdim; k += 8) {
-            __m256i v = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(row + k), vinv));
+            __m256i v = _mm256_cvtps_epi32(_mm256_mul_ps(avx2_load_scaled(row, col_scale, k), vinv));
             v = _mm256_min_epi32(_mm256_max_epi32(v, lo), hi);
             v = _mm256_permute4x64_epi64(_mm256_packs_epi32(v, v), 0x08);
             _mm_storeu_si128((__m128i *)(q + k), _mm256_castsi256_si128(v));
         }
-        for (; k < kdim; k++) q[k] = (int16_t)qgemm_quantize_one(row[k], inv);
+        for (; k < kdim; k++) q[k] = (int16_t)qgemm_quantize_one(qgemm_scaled(row, col_scale, k), inv);
         for (size_t p = (size_t)kdim; p < kp; p++) q[p] = 0;
     }
 }

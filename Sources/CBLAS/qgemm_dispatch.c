@@ -13,20 +13,22 @@ int mmssr_qgemm_supported(int k) {
     case MMSSR_QK_VNNI:
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+    case MMSSR_QK_AMX: return qgemm_amx_supported();
 #endif
     default: return 0;
     }
 }
 
 int mmssr_qgemm_best_kernel(void) {
+    if (mmssr_qgemm_supported(MMSSR_QK_AMX)) return MMSSR_QK_AMX;
     if (mmssr_qgemm_supported(MMSSR_QK_VNNI)) return MMSSR_QK_VNNI;
     if (mmssr_qgemm_supported(MMSSR_QK_AVX2)) return MMSSR_QK_AVX2;
     return MMSSR_QK_SCALAR;
 }
 
 int mmssr_qgemm_parse_kernel(const char *name) {
-    static const char *const names[] = {"scalar", "avx2", "vnni"};
-    for (int k = 0; k < 3; k++)
+    static const char *const names[] = {"scalar", "avx2", "vnni", "amx"};
+    for (int k = 0; k < 4; k++)
         if (strcmp(name, names[k]) == 0) return mmssr_qgemm_supported(k) ? k : -2;
     return -1;
 }
@@ -34,7 +36,7 @@ int mmssr_qgemm_parse_kernel(const char *name) {
 int mmssr_qgemm_panel_width(int k) {
 #if defined(__x86_64__)
     if (k == MMSSR_QK_AVX2) return QGEMM_AVX2_NR;
-    if (k == MMSSR_QK_VNNI) return QGEMM_VNNI_NR;
+    if (k == MMSSR_QK_VNNI || k == MMSSR_QK_AMX) return QGEMM_VNNI_NR;
 #endif
     (void)k;
     return 1;
@@ -44,6 +46,7 @@ int mmssr_qgemm_row_block(int k) {
 #if defined(__x86_64__)
     if (k == MMSSR_QK_AVX2) return QGEMM_AVX2_MR;
     if (k == MMSSR_QK_VNNI) return QGEMM_VNNI_MR;
+    if (k == MMSSR_QK_AMX) return QGEMM_AMX_MR;
 #endif
     (void)k;
     return 1;
@@ -53,6 +56,7 @@ size_t mmssr_qgemm_packed_size(int k, int n, int kdim) {
 #if defined(__x86_64__)
     if (k == MMSSR_QK_AVX2) return qgemm_avx2_packed_size(n, kdim);
     if (k == MMSSR_QK_VNNI) return qgemm_vnni_packed_size(n, kdim);
+    if (k == MMSSR_QK_AMX) return qgemm_amx_packed_size(n, kdim);
 #endif
     (void)k;
     return qgemm_scalar_packed_size(n, kdim);
@@ -63,6 +67,7 @@ void mmssr_qgemm_pack(int k, const int8_t *w, int n, int kdim, void *dst) {
 #if defined(__x86_64__)
     if (k == MMSSR_QK_AVX2) { qgemm_avx2_pack(w, n, kdim, dst); return; }
     if (k == MMSSR_QK_VNNI) { qgemm_vnni_pack(w, n, kdim, dst); return; }
+    if (k == MMSSR_QK_AMX) { qgemm_amx_pack(w, n, kdim, dst); return; }
 #endif
     qgemm_scalar_pack(w, n, kdim, dst);
 }
@@ -71,18 +76,21 @@ size_t mmssr_qgemm_act_row_bytes(int k, int kdim) {
 #if defined(__x86_64__)
     if (k == MMSSR_QK_AVX2) return qgemm_avx2_act_row_bytes(kdim);
     if (k == MMSSR_QK_VNNI) return qgemm_vnni_act_row_bytes(kdim);
+    if (k == MMSSR_QK_AMX) return qgemm_amx_act_row_bytes(kdim);
 #endif
     (void)k;
     return qgemm_scalar_act_row_bytes(kdim);
 }
 
-void mmssr_qgemm_quantize(int k, const float *x, int kdim, int m_lo, int m_hi, void *qa, float *a_scale) {
+void mmssr_qgemm_quantize(int k, const float *x, const float *col_scale, int kdim, int m_lo, int m_hi, void *qa,
+                          float *a_scale) {
     (void)k;
 #if defined(__x86_64__)
-    if (k == MMSSR_QK_AVX2) { qgemm_avx2_quantize(x, kdim, m_lo, m_hi, qa, a_scale); return; }
-    if (k == MMSSR_QK_VNNI) { qgemm_vnni_quantize(x, kdim, m_lo, m_hi, qa, a_scale); return; }
+    if (k == MMSSR_QK_AVX2) { qgemm_avx2_quantize(x, col_scale, kdim, m_lo, m_hi, qa, a_scale); return; }
+    if (k == MMSSR_QK_VNNI) { qgemm_vnni_quantize(x, col_scale, kdim, m_lo, m_hi, qa, a_scale); return; }
+    if (k == MMSSR_QK_AMX) { qgemm_amx_quantize(x, col_scale, kdim, m_lo, m_hi, qa, a_scale); return; }
 #endif
-    qgemm_scalar_quantize(x, kdim, m_lo, m_hi, qa, a_scale);
+    qgemm_scalar_quantize(x, col_scale, kdim, m_lo, m_hi, qa, a_scale);
 }
 
 static void compute(int k, const void *packed, const void *qa, int kdim, int m_lo, int m_hi, int n_lo, int n_hi,
@@ -91,6 +99,7 @@ static void compute(int k, const void *packed, const void *qa, int kdim, int m_l
 #if defined(__x86_64__)
     if (k == MMSSR_QK_AVX2) { qgemm_avx2_compute(packed, qa, kdim, m_lo, m_hi, n_lo, n_hi, ep); return; }
     if (k == MMSSR_QK_VNNI) { qgemm_vnni_compute(packed, qa, kdim, m_lo, m_hi, n_lo, n_hi, ep); return; }
+    if (k == MMSSR_QK_AMX) { qgemm_amx_compute(packed, qa, kdim, m_lo, m_hi, n_lo, n_hi, ep); return; }
 #endif
     qgemm_scalar_compute(packed, qa, kdim, m_lo, m_hi, n_lo, n_hi, ep);
 }
@@ -105,19 +114,20 @@ void mmssr_qgemm_compute(int k, const void *packed, const void *qa, int n, int k
 int mmssr_qgemm_cache_rows(int k) {
 #if defined(__x86_64__)
     if (k == MMSSR_QK_VNNI) return QGEMM_VNNI_MC;
+    if (k == MMSSR_QK_AMX) return QGEMM_AMX_MC;
 #endif
     (void)k;
     return 48;
 }
 
-void mmssr_qgemm_forward(int k, const void *packed, const float *x, void *qa, float *a_scale, int n, int kdim,
+void mmssr_qgemm_forward(int k, const void *packed, const float *x, const float *col_scale, void *qa, float *a_scale, int n, int kdim,
                          int m_lo, int m_hi, const float *w_scale, const float *bias, float *out) {
     const int block = mmssr_qgemm_cache_rows(k);
     for (int m = m_lo; m < m_hi; m += block) {
         const int hi = m_hi - m < block ? m_hi : m + block;
         const int next = m_hi - hi < block ? m_hi - hi : block;
         const qgemm_epilogue ep = {n, a_scale, w_scale, bias, out, NULL, x + (size_t)hi * kdim, next};
-        mmssr_qgemm_quantize(k, x, kdim, m, hi, qa, a_scale);
+        mmssr_qgemm_quantize(k, x, col_scale, kdim, m, hi, qa, a_scale);
         compute(k, packed, qa, kdim, m, hi, 0, n, &ep);
     }
 }

@@ -5,10 +5,10 @@
 
 #include <string.h>
 
-float qgemm_absmax_scalar(const float *x, int n) {
+float qgemm_absmax_scalar(const float *x, const float *col_scale, int n) {
     float m = 0.0f;
     for (int i = 0; i < n; i++) {
-        float a = fabsf(x[i]);
+        float a = fabsf(qgemm_scaled(x, col_scale, i));
         if (a > m) m = a;
     }
     return m;
@@ -22,13 +22,13 @@ void qgemm_scalar_pack(const int8_t *w, int n, int kdim, void *dst) {
 
 size_t qgemm_scalar_act_row_bytes(int kdim) { return (size_t)kdim; }
 
-void qgemm_scalar_quantize(const float *x, int kdim, int m_lo, int m_hi, void *qa, float *a_scale) {
+void qgemm_scalar_quantize(const float *x, const float *col_scale, int kdim, int m_lo, int m_hi, void *qa, float *a_scale) {
     for (int m = m_lo; m < m_hi; m++) {
         const float *row = x + (size_t)m * kdim;
         int8_t *q = (int8_t *)qa + (size_t)m * kdim;
         float inv;
-        qgemm_row_params(qgemm_absmax_scalar(row, kdim), &inv, &a_scale[m]);
-        for (int k = 0; k < kdim; k++) q[k] = (int8_t)qgemm_quantize_one(row[k], inv);
+        qgemm_row_params(qgemm_absmax_scalar(row, col_scale, kdim), &inv, &a_scale[m]);
+        for (int k = 0; k < kdim; k++) q[k] = (int8_t)qgemm_quantize_one(qgemm_scaled(row, col_scale, k), inv);
     }
 }
 

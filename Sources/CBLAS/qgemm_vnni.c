@@ -13,19 +13,24 @@
 
 #define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
+// The AMX kernel shares this layout and encoding with k padded to whole 64-byte tile rows (kalign 64).
 static size_t vnni_kp(int kdim) { return qgemm_round_up((size_t)kdim, 4); }
-static size_t vnni_npad(int n) { return qgemm_round_up((size_t)n, 16); }
-static size_t vnni_header(int n) { return qgemm_round_up(vnni_npad(n) * sizeof(int32_t), 64); }
 
-size_t qgemm_vnni_packed_size(int n, int kdim) { return vnni_header(n) + vnni_npad(n) * vnni_kp(kdim); }
+size_t qgemm_u8_packed_size(int n, int kdim, int kalign) {
+    return qgemm_u8_header(n) + qgemm_u8_npad(n) * qgemm_round_up((size_t)kdim, (size_t)kalign);
+}
+
+size_t qgemm_vnni_packed_size(int n, int kdim) { return qgemm_u8_packed_size(n, kdim, 4); }
 
 size_t qgemm_vnni_act_row_bytes(int kdim) { return vnni_kp(kdim); }
 
-void qgemm_vnni_pack(const int8_t *w, int n, int kdim, void *dst) {
-    size_t kp = vnni_kp(kdim), npad = vnni_npad(n);
+void qgemm_vnni_pack(const int8_t *w, int n, int kdim, void *dst) { qgemm_u8_pack(w, n, kdim, 4, dst); }
+
+void qgemm_u8_pack(const int8_t *w, int n, int kdim, int kalign, void *dst) {
+    size_t kp = qgemm_round_up((size_t)kdim, (size_t)kalign), npad = qgemm_u8_npad(n);
     int32_t *corr = dst;
-    int8_t *panels = (int8_t *)dst + vnni_header(n);
-    memset(dst, 0, qgemm_vnni_packed_size(n, kdim));
+    int8_t *panels = (int8_t *)dst + qgemm_u8_header(n);
+    memset(dst, 0, qgemm_u8_packed_size(n, kdim, kalign));
     for (size_t c = 0; c < npad; c++) {
         size_t n0 = c / QGEMM_VNNI_NR * QGEMM_VNNI_NR;
         size_t width = npad - n0 < QGEMM_VNNI_NR ? npad - n0 : QGEMM_VNNI_NR;
@@ -42,18 +47,25 @@ void qgemm_vnni_pack(const int8_t *w, int n, int kdim, void *dst) {
     }
 }
 
+// Sixteen inputs (the first `mask` lanes) times their channel scales (see qgemm_scaled).
+static inline __attribute__((always_inline)) VNNI_TARGET __m512 vnni_load_scaled(const float *x, const float *s, int k,
+                                                                                  __mmask16 mask) {
+    const __m512 v = _mm512_maskz_loadu_ps(mask, x + k);
+    return s ? _mm512_mul_ps(v, _mm512_maskz_loadu_ps(mask, s + k)) : v;
+}
+
 // Four accumulators hide vmaxps latency.
-VNNI_TARGET static float vnni_absmax(const float *x, int n) {
+VNNI_TARGET static float vnni_absmax(const float *x, const float *s, int n) {
     __m512 m0 = _mm512_setzero_ps(), m1 = m0, m2 = m0, m3 = m0;
     int k = 0;
     for (; k + 64 <= n; k += 64) {
-        m0 = _mm512_max_ps(m0, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
-        m1 = _mm512_max_ps(m1, _mm512_abs_ps(_mm512_loadu_ps(x + k + 16)));
-        m2 = _mm512_max_ps(m2, _mm512_abs_ps(_mm512_loadu_ps(x + k + 32)));
-        m3 = _mm512_max_ps(m3, _mm512_abs_ps(_mm512_loadu_ps(x + k + 48)));
+        m0 = _mm512_max_ps(m0, _mm512_abs_ps(vnni_load_scaled(x, s, k, 0xFFFF)));
+        m1 = _mm512_max_ps(m1, _mm512_abs_ps(vnni_load_scaled(x, s, k + 16, 0xFFFF)));
+        m2 = _mm512_max_ps(m2, _mm512_abs_ps(vnni_load_scaled(x, s, k + 32, 0xFFFF)));
+        m3 = _mm512_max_ps(m3, _mm512_abs_ps(vnni_load_scaled(x, s, k + 48, 0xFFFF)));
     }
-    for (; k + 16 <= n; k += 16) m0 = _mm512_max_ps(m0, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
-    if (k < n) m1 = _mm512_max_ps(m1, _mm512_abs_ps(_mm512_maskz_loadu_ps((__mmask16)((1u << (n - k)) - 1), x + k)));
+    for (; k + 16 <= n; k += 16) m0 = _mm512_max_ps(m0, _mm512_abs_ps(vnni_load_scaled(x, s, k, 0xFFFF)));
+    if (k < n) m1 = _mm512_max_ps(m1, _mm512_abs_ps(vnni_load_scaled(x, s, k, (__mmask16)((1u << (n - k)) - 1))));
     return _mm512_reduce_max_ps(_mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3)));
 }
 
@@ -64,19 +76,23 @@ static inline __attribute__((always_inline)) VNNI_TARGET __m128i vnni_quantize16
     return _mm_xor_si128(_mm512_cvtepi32_epi8(v), _mm_set1_epi8((char)0x80));
 }
 
-VNNI_TARGET void qgemm_vnni_quantize(const float *x, int kdim, int m_lo, int m_hi, void *qa, float *a_scale) {
-    size_t kp = vnni_kp(kdim);
+VNNI_TARGET void qgemm_vnni_quantize(const float *x, const float *col_scale, int kdim, int m_lo, int m_hi, void *qa, float *a_scale) {
+    qgemm_u8_quantize(x, col_scale, kdim, vnni_kp(kdim), m_lo, m_hi, qa, a_scale);
+}
+
+VNNI_TARGET void qgemm_u8_quantize(const float *x, const float *col_scale, int kdim, size_t kp, int m_lo, int m_hi,
+                                   void *qa, float *a_scale) {
     for (int m = m_lo; m < m_hi; m++) {
         const float *row = x + (size_t)m * kdim;
         uint8_t *q = (uint8_t *)qa + (size_t)m * kp;
         float inv;
-        qgemm_row_params(vnni_absmax(row, kdim), &inv, &a_scale[m]);
+        qgemm_row_params(vnni_absmax(row, col_scale, kdim), &inv, &a_scale[m]);
         const __m512 vinv = _mm512_set1_ps(inv);
         int k = 0;
-        for (; k + 16 <= kdim; k += 16) _mm_storeu_si128((__m128i *)(q + k), vnni_quantize16(_mm512_loadu_ps(row + k), vinv));
+        for (; k + 16 <= kdim; k += 16) _mm_storeu_si128((__m128i *)(q + k), vnni_quantize16(vnni_load_scaled(row, col_scale, k, 0xFFFF), vinv));
         if (k < kdim) {
             const __mmask16 mask = (__mmask16)((1u << (kdim - k)) - 1);
-            _mm_mask_storeu_epi8(q + k, mask, vnni_quantize16(_mm512_maskz_loadu_ps(mask, row + k), vinv));
+            _mm_mask_storeu_epi8(q + k, mask, vnni_quantize16(vnni_load_scaled(row, col_scale, k, mask), vinv));
         }
         for (size_t p = (size_t)kdim; p < kp; p++) q[p] = 0x80;
     }
@@ -148,9 +164,9 @@ static inline __attribute__((always_inline)) VNNI_TARGET void vnni_block(
 VNNI_TARGET void qgemm_vnni_compute(const void *packed, const void *qa, int kdim, int m_lo, int m_hi, int n_lo,
                                     int n_hi, const qgemm_epilogue *ep) {
     const size_t kp = vnni_kp(kdim);
-    const int npad = (int)vnni_npad(ep->n);
+    const int npad = (int)qgemm_u8_npad(ep->n);
     const int32_t *corr = packed;
-    const int8_t *panels = (const int8_t *)packed + vnni_header(ep->n);
+    const int8_t *panels = (const int8_t *)packed + qgemm_u8_header(ep->n);
     if (n_hi > npad) n_hi = npad;
     // A block of QGEMM_VNNI_MC rows stays in L2 while every weight panel passes over it.
     for (int mc = m_lo; mc < m_hi; mc += QGEMM_VNNI_MC) {

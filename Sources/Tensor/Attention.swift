@@ -6,18 +6,35 @@ import CBLAS
 let attentionKernel: Int32 = QuantizedLinear.Kernel.selected == .scalar
     ? Int32(MMSSR_AK_SCALAR) : mmssr_attention_best_kernel()
 
+/// Arithmetic of `multiHeadAttention`.
+public enum AttentionPrecision: Sendable {
+    /// fp32 throughout: the fp32 models' parity with onnxruntime rests on it.
+    case fp32
+    /// q k^T and P v in bf16 on AMX tiles (fp32 softmax and accumulation) where the CPU has AMX-BF16,
+    /// fp32 elsewhere: ~3e-3 relative error per head, for int8 models, whose int8 GEMMs err more.
+    case bf16
+}
+
+/// The kernel for `precision`: the scalar reference whenever `MMSSR_KERNEL=scalar` forces it.
+func attentionKernel(_ precision: AttentionPrecision) -> Int32 {
+    if attentionKernel == Int32(MMSSR_AK_SCALAR) { return attentionKernel }
+    if precision == .bf16 && mmssr_attention_supported(Int32(MMSSR_AK_AMX_BF16)) != 0 { return Int32(MMSSR_AK_AMX_BF16) }
+    return attentionKernel
+}
+
 /// Multi-head scaled dot-product attention over packed sequences.
 ///
 /// `qkv` is `[tokens, 3 * hidden]`: each row holds `[q | k | v]`, each of them `heads` blocks of
 /// `hidden / heads`. `sequences` are the token ranges of independent sequences (images of a batch,
 /// texts of different lengths): tokens attend only within their own range, so variable-length texts
 /// need neither padding nor a mask. Returns the concatenated heads, `[tokens, hidden]`.
-public func multiHeadAttention(qkv: Tensor, heads: Int, sequences: [Range<Int>], scale: Float) -> Tensor {
+public func multiHeadAttention(qkv: Tensor, heads: Int, sequences: [Range<Int>], scale: Float,
+                               precision: AttentionPrecision = .fp32) -> Tensor {
     let hidden = qkv.cols / 3
     precondition(qkv.cols == 3 * hidden && hidden % heads == 0, "attention: \(qkv.cols) columns do not split into q, k, v of \(heads) heads")
     let dh = hidden / heads
     let stride = 3 * hidden
-    let kernel = attentionKernel
+    let kernel = attentionKernel(precision)
     let scratchFloats = mmssr_attention_scratch_floats(sequences.map(\.count).max() ?? 0, dh)
     // Tasks are (sequence, head), sequence-major; a task costs ~len^2. Several chunks per worker of about
     // equal cost balance texts of different lengths; each chunk allocates its scratch once.
@@ -32,12 +49,14 @@ public func multiHeadAttention(qkv: Tensor, heads: Int, sequences: [Range<Int>],
                 let (base, result) = ptrs.value
                 let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchFloats)
                 defer { scratch.deallocate() }
-                for task in chunks[chunk] {
+                // The chunk's heads in one call, so the kernel can prefetch each next head's rows.
+                let tasks = chunks[chunk].map { task in
                     let (s, h) = (sequences[task / heads], task % heads)
                     let q = base + s.lowerBound * stride + h * dh
-                    mmssr_attention_head(kernel, q, q + hidden, q + 2 * hidden, stride, s.count, dh, scale,
-                                         result + s.lowerBound * hidden + h * dh, hidden, scratch)
+                    return mmssr_attention_task(q: q, k: q + hidden, v: q + 2 * hidden,
+                                                out: result + s.lowerBound * hidden + h * dh, len: s.count)
                 }
+                mmssr_attention_heads(kernel, tasks, tasks.count, stride, dh, scale, hidden, scratch)
             }
         }
     }

@@ -13,23 +13,27 @@ public struct LayerNorm: Sendable {
         self.eps = eps
     }
 
-    public func forward(_ x: consuming Tensor) -> Tensor {
+    /// Out of place: pre-norm blocks keep `x` for the residual, so normalising in place would copy it first.
+    public func forward(_ x: Tensor) -> Tensor {
         precondition(x.cols == weight.count, "LayerNorm: \(x.cols) features, expected \(weight.count)")
         let (rows, cols) = (x.rows, x.cols)
-        var out = consume x
-        out.data.withUnsafeMutableBufferPointer { o in
-            weight.withUnsafeBufferPointer { w in
-                bias.withUnsafeBufferPointer { b in
-                    let p = UncheckedSendable((o.baseAddress!, w.baseAddress!, b.baseAddress!))
-                    Parallel.forRanges(rows, minPerChunk: 64) { r in
-                        let (o, w, b) = p.value
-                        let rows = o + r.lowerBound * cols
-                        mmssr_layernorm_rows(rows, rows, r.count, cols, w, b, eps)
+        guard rows > 0 else { return x }
+        let data = [Float](unsafeUninitializedCapacity: rows * cols) { out, count in
+            x.data.withUnsafeBufferPointer { src in
+                weight.withUnsafeBufferPointer { w in
+                    bias.withUnsafeBufferPointer { b in
+                        let p = UncheckedSendable((src.baseAddress!, out.baseAddress!, w.baseAddress!, b.baseAddress!))
+                        Parallel.forRanges(rows, minPerChunk: 64) { r in
+                            let (src, out, w, b) = p.value
+                            let offset = r.lowerBound * cols
+                            mmssr_layernorm_rows(src + offset, out + offset, r.count, cols, w, b, eps)
+                        }
                     }
                 }
             }
+            count = rows * cols
         }
-        return out
+        return Tensor(shape: [rows, cols], data: data)
     }
 }
 

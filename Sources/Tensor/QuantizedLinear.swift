@@ -10,16 +10,21 @@ import CBLAS
 /// Weights are int8 per output channel (`W ~= weight * scales[:, None]`), packed once at init into the
 /// layout of the chosen kernel. Each forward quantises the rows of `x` to int8 (one scale per row),
 /// accumulates in int32 and dequantises with both scales before adding the bias, all in fp32.
+///
+/// SmoothQuant: when the converter moved per-channel factors `s` into the weights (`W[:, c] * s[c]`, so a
+/// few outlier channels no longer set every token's int8 step), `inputScale` is `1 / s` and the
+/// quantiser multiplies each input channel by it on the way, so `(x / s) W'^T = x W^T` at no extra pass.
 public struct QuantizedLinear: LinearLayer {
     /// The int8 GEMM implementations in Sources/CBLAS; all give identical integer sums.
     public enum Kernel: Int32, Sendable, CaseIterable, CustomStringConvertible {
-        case scalar = 0, avx2 = 1, vnni = 2
+        case scalar = 0, avx2 = 1, vnni = 2, amx = 3
 
         public var description: String {
             switch self {
             case .scalar: "scalar"
             case .avx2: "avx2"
             case .vnni: "vnni"
+            case .amx: "amx"
             }
         }
 
@@ -60,7 +65,7 @@ public struct QuantizedLinear: LinearLayer {
         public var description: String {
             isKnown
                 ? "MMSSR_KERNEL=\(name): this CPU does not support that kernel"
-                : "MMSSR_KERNEL=\(name): unknown kernel (expected scalar, avx2 or vnni)"
+                : "MMSSR_KERNEL=\(name): unknown kernel (expected scalar, avx2, vnni or amx)"
         }
     }
 
@@ -70,19 +75,18 @@ public struct QuantizedLinear: LinearLayer {
     private let packed: PackedWeights
     private let scales: [Float]
     private let bias: [Float]?
+    /// Per input channel multiplier applied before quantisation (SmoothQuant's `1 / s`), or nil.
+    public let inputScale: [Float]?
 
     /// `weight` is row-major `[outFeatures, inFeatures]` as stored in the model file; `scales` has one
     /// entry per output row. Uses `Kernel.selected`.
-    public init(weight: [Int8], scales: [Float], bias: [Float]?, outFeatures: Int, inFeatures: Int) {
-        self.init(weight: weight, scales: scales, bias: bias, outFeatures: outFeatures, inFeatures: inFeatures,
-                  kernel: .selected)
-    }
-
-    public init(weight: [Int8], scales: [Float], bias: [Float]?, outFeatures: Int, inFeatures: Int, kernel: Kernel) {
+    public init(weight: [Int8], scales: [Float], bias: [Float]?, outFeatures: Int, inFeatures: Int,
+                inputScale: [Float]? = nil, kernel: Kernel = .selected) {
         precondition(weight.count == outFeatures * inFeatures,
                      "QuantizedLinear: weight has \(weight.count) values, expected \(outFeatures)x\(inFeatures)")
         precondition(scales.count == outFeatures, "QuantizedLinear: \(scales.count) scales for \(outFeatures) outputs")
         precondition(bias.map { $0.count == outFeatures } ?? true, "QuantizedLinear: bias length differs from outFeatures")
+        precondition(inputScale.map { $0.count == inFeatures } ?? true, "QuantizedLinear: inputScale length differs from inFeatures")
         precondition(kernel.isSupported, "QuantizedLinear: kernel \(kernel) is not supported on this CPU")
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
@@ -90,6 +94,7 @@ public struct QuantizedLinear: LinearLayer {
         self.packed = PackedWeights(kernel: kernel, weight: weight, rows: outFeatures, cols: inFeatures)
         self.scales = scales
         self.bias = bias
+        self.inputScale = inputScale
     }
 
     /// Quantises an fp32 `[outFeatures, inFeatures]` weight per output row (see `Quantization`).
@@ -106,16 +111,18 @@ public struct QuantizedLinear: LinearLayer {
         let plan = WorkSplit(kernel: kernel, rows: x.rows, cols: outFeatures)
         let k = kernel.rawValue, n = Int32(outFeatures), kdim = Int32(inFeatures)
         return x.data.withUnsafeBufferPointer { xp in
-            if !plan.byRows {
-                mmssr_qgemm_quantize(k, xp.baseAddress, kdim, 0, Int32(x.rows), acts.buffer, acts.scales)
-                return product(acts, plan)
-            }
-            // Split by rows, each worker quantises exactly the rows it multiplies, a cache block at a time.
-            return output(rows: x.rows) { out, ws, bias in
-                Parallel.forEach(plan.chunks) { chunk in
-                    let r = plan.rows(chunk)
-                    mmssr_qgemm_forward(k, packed.pointer, xp.baseAddress, acts.buffer, acts.scales, n, kdim,
-                                        Int32(r.lowerBound), Int32(r.upperBound), ws, bias, out)
+            withOptionalPointer(inputScale) { cs in
+                if !plan.byRows {
+                    mmssr_qgemm_quantize(k, xp.baseAddress, cs, kdim, 0, Int32(x.rows), acts.buffer, acts.scales)
+                    return product(acts, plan)
+                }
+                // Split by rows, each worker quantises exactly the rows it multiplies, a cache block at a time.
+                return output(rows: x.rows) { out, ws, bias in
+                    Parallel.forEach(plan.chunks) { chunk in
+                        let r = plan.rows(chunk)
+                        mmssr_qgemm_forward(k, packed.pointer, xp.baseAddress, cs, acts.buffer, acts.scales, n, kdim,
+                                            Int32(r.lowerBound), Int32(r.upperBound), ws, bias, out)
+                    }
                 }
             }
         }
@@ -128,10 +135,12 @@ public struct QuantizedLinear: LinearLayer {
         let acts = QuantizedActivations(kernel: kernel, rows: x.rows, cols: inFeatures)
         let plan = WorkSplit(kernel: kernel, rows: x.rows, cols: inFeatures)
         x.data.withUnsafeBufferPointer { xp in
-            Parallel.forEach(plan.rowChunks) { chunk in
-                let r = plan.rows(chunk)
-                mmssr_qgemm_quantize(kernel.rawValue, xp.baseAddress, Int32(inFeatures), Int32(r.lowerBound),
-                                     Int32(r.upperBound), acts.buffer, acts.scales)
+            withOptionalPointer(inputScale) { cs in
+                Parallel.forEach(plan.rowChunks) { chunk in
+                    let r = plan.rows(chunk)
+                    mmssr_qgemm_quantize(kernel.rawValue, xp.baseAddress, cs, Int32(inFeatures), Int32(r.lowerBound),
+                                         Int32(r.upperBound), acts.buffer, acts.scales)
+                }
             }
         }
         return acts

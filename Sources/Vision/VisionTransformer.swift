@@ -59,6 +59,8 @@ public struct VisionTransformer: Sendable {
     let positions: [Float]
     let blocks: [Block]
     let norm: LayerNorm
+    /// bf16 attention only when the matrices run in int8 (fp32 models keep their onnxruntime parity).
+    let attentionPrecision: AttentionPrecision
 
     /// `dequantize` runs an int8 file's matrices in fp32.
     public init(file: GGUFFile, dequantize: Bool = false) throws(ModelFileError) {
@@ -83,6 +85,7 @@ public struct VisionTransformer: Sendable {
                 layerScale2: try file.floats(tensor: "\(p).ls2", shape: [c.dim]))
         }
         norm = try file.layerNorm("v.norm", eps: c.layerNormEps)
+        attentionPrecision = blocks.allSatisfy { $0.qkv is Linear } ? .fp32 : .bf16
     }
 
     /// Final hidden states `[images * tokens, dim]` for preprocessed images (each CHW, `3 x size x size`).
@@ -143,7 +146,8 @@ public struct VisionTransformer: Sendable {
     func forward(_ b: Block, _ x: Tensor, _ sequences: [Range<Int>]) -> Tensor {
         let dh = config.dim / config.heads
         let attended = multiHeadAttention(qkv: b.qkv.forward(b.norm1.forward(x)), heads: config.heads,
-                                          sequences: sequences, scale: 1 / Float(dh).squareRoot())
+                                          sequences: sequences, scale: 1 / Float(dh).squareRoot(),
+                                          precision: attentionPrecision)
         let x = x.addingScaled(b.out.forward(attended), channelScale: b.layerScale1)
         let mlp = b.fc2.forward(GELU.erf(b.fc1.forward(b.norm2.forward(x))))
         return x.addingScaled(mlp, channelScale: b.layerScale2)

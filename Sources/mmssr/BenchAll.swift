@@ -145,9 +145,6 @@ private struct Report: Encodable {
         print("machine  \(m.cpu), \(m.cores) cores at \(f(m.ghz, 2)) GHz (measured); \(m.flags.joined(separator: " "))")
         print("         OpenBLAS \(m.openblasCore); int8 peak \(f(m.int8PeakGopsPerCore, 0)) GOP/s per core"
             + " (vpdpbusd zmm \(f(m.vnniPerCycle, 2))/cycle measured x 128 op)")
-        if m.openblasCore == "Prescott" {
-            print("         (OpenBLAS fell back to SSE3 kernels: OPENBLAS_CORETYPE=SkylakeX makes fp32 fairer)")
-        }
         print("\nGEMM     1-thread rows: thread CPU time; all-core rows: wall time (descheduling by neighbours counts)")
         print("         shape            use                       thr  fp32 GOP/s  int8 GOP/s  int8/fp32  int8 % peak")
         for g in gemm {

@@ -40,10 +40,6 @@ struct BenchGemm: ParsableCommand {
         }
         let blasCore = String(cString: openblas_get_corename())
         print("OpenBLAS \(blasCore) kernels for sgemm")
-        if blasCore == "Prescott" {
-            print("  (OpenBLAS 0.3.21 does not recognise this CPU and fell back to SSE3; set OPENBLAS_CORETYPE=Cooperlake"
-                + " or SkylakeX for a fair fp32 baseline)")
-        }
         print("reference peak (issue 3): 128 int8 op/cycle/core = \(fmt(peak128, 0)) GOP/s per core ('%128')")
         print("GOP/s = 2 M N K / time; median of \(repeats) runs [best]; '+q' includes activation quantisation")
         print("1-thread rows use thread CPU time, all-core rows wall time; \(loadAverage())")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CBLAS
 import Foundation
 import Tensor
 
@@ -9,6 +10,15 @@ struct MMSSR: ParsableCommand {
         subcommands: [InspectCommand.self, ScoreCommand.self, EvaluateCommand.self, SelectCommand.self, MergeCommand.self, BenchCommand.self, EmbedCommand.self, FitCommand.self]
     )
 }
+
+// OpenBLAS reads OPENBLAS_CORETYPE only while loading, so fixing a misdetected CPU (see blas_core.c) means
+// running again with it set. If exec fails we go on with the slower kernels.
+#if os(Linux)
+if let core = mmssr_blas_better_core() {
+    setenv("OPENBLAS_CORETYPE", core, 1)
+    execv("/proc/self/exe", CommandLine.unsafeArgv)
+}
+#endif
 
 // A bad MMSSR_KERNEL is a usage error: report it in one line before any kernel is chosen.
 do {

@@ -8,7 +8,7 @@ import XCTest
 /// Tolerance: norm-wise relative error <= 1e-5, as OpsTests (reductions in another order, a polynomial exp
 /// with ~2e-7 relative error; a wrong index or mask errs by >1e-2).
 final class AttentionKernelTests: XCTestCase {
-    static let lengths = [1, 2, 7, 31, 64, 257, 300]
+    static let lengths = [1, 2, 7, 17, 31, 64, 257, 300]
 
     /// One head's problem: rows of `3 * heads * dim` holding q, k, v of `heads` heads; we run head 1.
     struct Head {
@@ -91,6 +91,59 @@ final class AttentionKernelTests: XCTestCase {
                     XCTAssertLessThanOrEqual(err, 1e-5, "len \(len) dim \(dim) sigma \(sigma): relative error \(err)")
                 }
             }
+        }
+    }
+
+    /// The AMX bf16 kernel against the scalar one. Tolerance: norm-wise relative error <= 1e-2 at sigma 1
+    /// (scores of the models' size): q, k, v and the weights are rounded to bf16 (relative 2^-9 each), measured
+    /// ~3e-3; a wrong index, pair order or tile stride errs by >1e-1. Dims other than 32 and 64 take the fp32
+    /// kernel, held to it as well.
+    func testAMXBF16KernelMatchesScalar() throws {
+        try XCTSkipUnless(mmssr_attention_supported(Int32(MMSSR_AK_AMX_BF16)) != 0, "no AMX-BF16 on this CPU")
+        for dim in [32, 64, 16, 48] {
+            for len in Self.lengths {
+                let head = Head(len: len, dim: dim, sigma: 1, seed: UInt64(len * 1000 + dim + 7))
+                let scale = 1 / Float(dim).squareRoot()
+                let amx = head.run(Int32(MMSSR_AK_AMX_BF16), scale: scale)
+                let scalar = head.run(Int32(MMSSR_AK_SCALAR), scale: scale)
+                XCTAssertTrue(amx.othersUntouched, "len \(len) dim \(dim): wrote outside its head")
+                XCTAssertTrue(amx.out.allSatisfy(\.isFinite), "len \(len) dim \(dim): non-finite output")
+                let err = relativeError(amx.out, scalar.out)
+                XCTAssertLessThanOrEqual(err, 1e-2, "len \(len) dim \(dim): relative error \(err)")
+            }
+        }
+    }
+
+    /// `mmssr_attention_heads` (which prefetches each next head while running one) gives what one call per
+    /// head gives, bit for bit, for every kernel, over heads of different lengths in one buffer.
+    func testHeadsCallMatchesOneCallPerHead() {
+        let (dim, heads, lens) = (64, 2, [257, 1, 17, 7, 64])
+        let hidden = heads * dim, stride = 3 * hidden, tokens = lens.reduce(0, +)
+        var random = QGemmRandom(seed: 99)
+        let qkv = (0..<tokens * stride).map { _ in random.normal(1) }
+        var scratch = [Float](repeating: .nan, count: mmssr_attention_scratch_floats(lens.max()!, dim))
+        for kernel in [MMSSR_AK_SCALAR, MMSSR_AK_AVX512, MMSSR_AK_AMX_BF16].map(Int32.init)
+        where mmssr_attention_supported(kernel) != 0 {
+            var batched = [Float](repeating: 0, count: tokens * hidden), single = batched
+            qkv.withUnsafeBufferPointer { src in
+                batched.withUnsafeMutableBufferPointer { b in
+                    single.withUnsafeMutableBufferPointer { o in
+                        var tasks = [mmssr_attention_task](), start = 0
+                        for len in lens {
+                            for h in 0..<heads {
+                                let q = src.baseAddress! + start * stride + h * dim
+                                tasks.append(mmssr_attention_task(q: q, k: q + hidden, v: q + 2 * hidden,
+                                                                  out: b.baseAddress! + start * hidden + h * dim, len: len))
+                                mmssr_attention_head(kernel, q, q + hidden, q + 2 * hidden, stride, len, dim, 0.125,
+                                                     o.baseAddress! + start * hidden + h * dim, hidden, &scratch)
+                            }
+                            start += len
+                        }
+                        mmssr_attention_heads(kernel, tasks, tasks.count, stride, dim, 0.125, hidden, &scratch)
+                    }
+                }
+            }
+            XCTAssertEqual(batched, single, "kernel \(kernel)")
         }
     }
 

@@ -26,6 +26,11 @@ struct QGemmRandom {
 
     mutating func int8s(_ n: Int) -> [Int8] { (0..<n).map { _ in Int8(truncatingIfNeeded: next()) } }
 
+    /// Per-channel input multipliers as SmoothQuant stores them (powers of two) mixed with arbitrary ones.
+    mutating func channelScales(_ n: Int) -> [Float] {
+        (0..<n).map { _ in next() % 2 == 0 ? Float(sign: .plus, exponent: int(-4...3), significand: 1) : 0.1 + unit() * unit() * 4 }
+    }
+
     /// Rows with very different magnitudes (activations are scaled per row), one of them all zero.
     mutating func activations(rows: Int, cols: Int) -> [Float] {
         var x = [Float]()
@@ -43,7 +48,8 @@ struct QGemmRun {
     var scales: [Float]  // per row
     var sums: [Int32]    // [m, n]
 
-    init(kernel: Int32, x: [Float], w: [Int8], m: Int, k: Int, n: Int, rowSplit: Int? = nil, colSplit: Int? = nil) {
+    init(kernel: Int32, x: [Float], w: [Int8], m: Int, k: Int, n: Int, colScale: [Float]? = nil,
+         rowSplit: Int? = nil, colSplit: Int? = nil) {
         let packed = UnsafeMutableRawPointer.allocate(
             byteCount: max(1, mmssr_qgemm_packed_size(kernel, Int32(n), Int32(k))), alignment: 64)
         defer { packed.deallocate() }
@@ -56,8 +62,8 @@ struct QGemmRun {
         let rowCut = rowSplit ?? m, colCut = colSplit ?? n
         x.withUnsafeBufferPointer { xp in
             // Quantise in two row ranges to exercise the per-worker path.
-            mmssr_qgemm_quantize(kernel, xp.baseAddress, Int32(k), 0, Int32(rowCut), qa, &scales)
-            mmssr_qgemm_quantize(kernel, xp.baseAddress, Int32(k), Int32(rowCut), Int32(m), qa, &scales)
+            mmssr_qgemm_quantize(kernel, xp.baseAddress, colScale, Int32(k), 0, Int32(rowCut), qa, &scales)
+            mmssr_qgemm_quantize(kernel, xp.baseAddress, colScale, Int32(k), Int32(rowCut), Int32(m), qa, &scales)
         }
         for (r0, r1) in [(0, rowCut), (rowCut, m)] where r0 < r1 {
             for (c0, c1) in [(0, colCut), (colCut, n)] where c0 < c1 {
@@ -70,7 +76,7 @@ struct QGemmRun {
             let row = qa + r * rowBytes
             for c in 0..<k {
                 switch kernel {
-                case Int32(MMSSR_QK_VNNI.rawValue): q.append(Int32(row.load(fromByteOffset: c, as: UInt8.self)) - 128)
+                case Int32(MMSSR_QK_VNNI.rawValue), Int32(MMSSR_QK_AMX.rawValue): q.append(Int32(row.load(fromByteOffset: c, as: UInt8.self)) - 128)
                 case Int32(MMSSR_QK_AVX2.rawValue): q.append(Int32(row.load(fromByteOffset: 2 * c, as: Int16.self)))
                 default: q.append(Int32(row.load(fromByteOffset: c, as: Int8.self)))
                 }
@@ -83,15 +89,17 @@ struct QGemmRun {
 }
 
 final class QGemmKernelTests: XCTestCase {
-    private let simdKernels = [MMSSR_QK_AVX2, MMSSR_QK_VNNI].map { Int32($0.rawValue) }
+    private let simdKernels = [MMSSR_QK_AVX2, MMSSR_QK_VNNI, MMSSR_QK_AMX].map { Int32($0.rawValue) }
         .filter { mmssr_qgemm_supported($0) != 0 }
 
     /// The scalar kernel against the definition, computed here independently in Swift.
     func testScalarKernelMatchesDefinition() {
         var rng = QGemmRandom(seed: 1)
-        for (m, k, n) in [(1, 1, 1), (3, 7, 5), (13, 130, 37), (8, 64, 16)] {
-            let x = rng.activations(rows: m, cols: k), w = rng.int8s(n * k)
-            let run = QGemmRun(kernel: Int32(MMSSR_QK_SCALAR.rawValue), x: x, w: w, m: m, k: k, n: n)
+        for (m, k, n, scaled) in [(1, 1, 1, false), (3, 7, 5, true), (13, 130, 37, false), (8, 64, 16, true)] {
+            let raw = rng.activations(rows: m, cols: k), w = rng.int8s(n * k)
+            let colScale = scaled ? rng.channelScales(k) : nil
+            let run = QGemmRun(kernel: Int32(MMSSR_QK_SCALAR.rawValue), x: raw, w: w, m: m, k: k, n: n, colScale: colScale)
+            let x = colScale.map { s in raw.indices.map { raw[$0] * s[$0 % k] } } ?? raw
             for r in 0..<m {
                 let absmax = (0..<k).map { abs(x[r * k + $0]) }.max()!
                 XCTAssertEqual(run.scales[r], absmax / 127, "row scale \(r)")
@@ -117,13 +125,15 @@ final class QGemmKernelTests: XCTestCase {
         var rng = QGemmRandom(seed: 2)
         var shapes = [(1, 1, 1), (1, 384, 384), (1, 5, 17), (6, 64, 64), (7, 65, 63), (2, 3, 129), (257, 384, 100)]
         for _ in 0..<12 { shapes.append((rng.int(1...40), rng.int(1...300), rng.int(1...150))) }
-        for (m, k, n) in shapes {
+        for (i, (m, k, n)) in shapes.enumerated() {
             let x = rng.activations(rows: m, cols: k), w = rng.int8s(n * k)
-            let reference = QGemmRun(kernel: Int32(MMSSR_QK_SCALAR.rawValue), x: x, w: w, m: m, k: k, n: n)
+            let colScale = i % 2 == 1 ? rng.channelScales(k) : nil
+            let reference = QGemmRun(kernel: Int32(MMSSR_QK_SCALAR.rawValue), x: x, w: w, m: m, k: k, n: n, colScale: colScale)
             for kernel in simdKernels {
                 let panel = Int(mmssr_qgemm_panel_width(kernel))
                 let colSplit = n > panel ? panel : n
-                let run = QGemmRun(kernel: kernel, x: x, w: w, m: m, k: k, n: n, rowSplit: m / 2, colSplit: colSplit)
+                let run = QGemmRun(kernel: kernel, x: x, w: w, m: m, k: k, n: n, colScale: colScale,
+                                   rowSplit: m / 2, colSplit: colSplit)
                 XCTAssertEqual(run.scales, reference.scales, "kernel \(kernel) scales, \(m)x\(k)x\(n)")
                 XCTAssertEqual(run.q, reference.q, "kernel \(kernel) quantised rows, \(m)x\(k)x\(n)")
                 XCTAssertEqual(run.sums, reference.sums, "kernel \(kernel) int32 sums, \(m)x\(k)x\(n)")

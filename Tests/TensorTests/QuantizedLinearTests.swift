@@ -101,6 +101,26 @@ final class QuantizedLinearTests: XCTestCase {
         }
     }
 
+    /// SmoothQuant's fused input multiplier: the layer with `inputScale` equals the plain layer on inputs
+    /// already multiplied, bit for bit, on both the one-step (row split) and two-step paths.
+    func testInputScaleEqualsPrescaledInput() {
+        var rng = QGemmRandom(seed: 7)
+        for (m, k, n) in [(1, 100, 300), (130, 70, 200)] {
+            let raw = rng.activations(rows: m, cols: k)
+            let s = rng.channelScales(k)
+            let scaled = Tensor(shape: [m, k], data: raw.indices.map { raw[$0] * s[$0 % k] })
+            let w = rng.int8s(n * k), scales = (0..<n).map { _ in Float(rng.int(1...100)) / 1000 }
+            for kernel in kernels {
+                let plain = QuantizedLinear(weight: w, scales: scales, bias: nil, outFeatures: n, inFeatures: k, kernel: kernel)
+                let smoothed = QuantizedLinear(weight: w, scales: scales, bias: nil, outFeatures: n, inFeatures: k,
+                                               inputScale: s, kernel: kernel)
+                let x = Tensor(shape: [m, k], data: raw)
+                XCTAssertEqual(smoothed.forward(x), plain.forward(scaled), "\(kernel) \(m)x\(k)x\(n)")
+                XCTAssertEqual(smoothed.forward(quantized: smoothed.quantize(x)), plain.forward(scaled), "\(kernel) two-step")
+            }
+        }
+    }
+
     func testKernelChoiceFromEnvironment() throws {
         let saved = getenv("MMSSR_KERNEL").map { String(cString: $0) }
         defer {
@@ -112,7 +132,7 @@ final class QuantizedLinearTests: XCTestCase {
         XCTAssertEqual(try QuantizedLinear.Kernel.fromEnvironment(), .scalar)
         setenv("MMSSR_KERNEL", "fast", 1)
         XCTAssertThrowsError(try QuantizedLinear.Kernel.fromEnvironment()) { error in
-            XCTAssertEqual("\(error)", "MMSSR_KERNEL=fast: unknown kernel (expected scalar, avx2 or vnni)")
+            XCTAssertEqual("\(error)", "MMSSR_KERNEL=fast: unknown kernel (expected scalar, avx2, vnni or amx)")
         }
         for kernel in QuantizedLinear.Kernel.allCases where !kernel.isSupported {
             setenv("MMSSR_KERNEL", kernel.description, 1)

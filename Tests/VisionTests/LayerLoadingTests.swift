@@ -13,7 +13,7 @@ final class LayerLoadingTests: XCTestCase {
             let int8 = try file.linearLayer(prefixes, dequantize: false)
             let dequantized = try file.linearLayer(prefixes, dequantize: true)
             let fp32 = try reference.linearLayer(prefixes, dequantize: false)
-            XCTAssertTrue(int8 is SmoothedLinear || int8 is QuantizedLinear)
+            XCTAssertTrue(int8 is QuantizedLinear)
             XCTAssertTrue(dequantized is Linear && fp32 is Linear)
             let x = Tensor(shape: [37, int8.inFeatures], data: (0..<37 * int8.inFeatures).map { _ in Float.random(in: -2...2, using: &rng) })
             let want = fp32.forward(x).data

@@ -12,4 +12,10 @@
 void mmssr_blas_set_threads(int n);
 int mmssr_blas_get_threads(void);
 
+// The kernel set OpenBLAS chose when it loaded ("SkylakeX", "Prescott", ...).
+const char *mmssr_blas_core(void);
+// The OPENBLAS_CORETYPE this CPU's features call for when OpenBLAS fell back to its generic kernels,
+// else NULL (also when OPENBLAS_CORETYPE is already set: the user's choice stands).
+const char *mmssr_blas_better_core(void);
+
 #endif

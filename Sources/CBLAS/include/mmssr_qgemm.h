@@ -16,6 +16,7 @@ typedef enum {
     MMSSR_QK_SCALAR = 0,  // portable C, the reference arithmetic
     MMSSR_QK_AVX2 = 1,    // vpmaddwd on int16-widened operands (exact, no vpmaddubsw saturation)
     MMSSR_QK_VNNI = 2,    // AVX-512 vpdpbusd on u8 (q + 128) x s8, with a packed column-sum correction
+    MMSSR_QK_AMX = 3,     // AMX tdpbusd tiles, the VNNI encoding with k padded to 64
 } mmssr_qkernel;
 
 /// 1 if this CPU (and this build) can run kernel `k`.
@@ -24,7 +25,7 @@ int mmssr_qgemm_supported(int k);
 /// The fastest supported kernel.
 int mmssr_qgemm_best_kernel(void);
 
-/// Kernel named by `name` ("scalar", "avx2", "vnni"); -1 if unknown, -2 if known but unsupported here.
+/// Kernel named by `name` ("scalar", "avx2", "vnni", "amx"); -1 if unknown, -2 if known but unsupported here.
 int mmssr_qgemm_parse_kernel(const char *name);
 
 /// Columns per packed panel: `mmssr_qgemm_compute` column ranges start on a multiple of this.
@@ -43,8 +44,10 @@ void mmssr_qgemm_pack(int k, const int8_t *w, int n, int kdim, void *dst);
 size_t mmssr_qgemm_act_row_bytes(int k, int kdim);
 
 /// Quantises rows [m_lo, m_hi) of row-major fp32 x[*, kdim] into qa (row stride act_row_bytes) and
-/// writes each row's scale to a_scale[m].
-void mmssr_qgemm_quantize(int k, const float *x, int kdim, int m_lo, int m_hi, void *qa, float *a_scale);
+/// writes each row's scale to a_scale[m]. If col_scale is not NULL, x[m][k] * col_scale[k] is quantised
+/// instead of x[m][k] (SmoothQuant's per-channel division, as a multiplier).
+void mmssr_qgemm_quantize(int k, const float *x, const float *col_scale, int kdim, int m_lo, int m_hi, void *qa,
+                          float *a_scale);
 
 /// Rows [m_lo, m_hi) x columns [n_lo, n_hi) of the product (n_lo a multiple of the panel width).
 /// If out_i32 is non-NULL it receives the exact integer sums (row stride n), else out (row stride n)
@@ -60,7 +63,7 @@ int mmssr_qgemm_cache_rows(int k);
 /// Quantise-and-multiply for rows [m_lo, m_hi) and all columns, block by block of cache_rows rows so each
 /// block's quantised rows are still in cache when multiplied, and the next block's fp32 rows are
 /// prefetched while the current one is multiplied. Same results as quantize + compute.
-void mmssr_qgemm_forward(int k, const void *packed, const float *x, void *qa, float *a_scale, int n, int kdim,
+void mmssr_qgemm_forward(int k, const void *packed, const float *x, const float *col_scale, void *qa, float *a_scale, int n, int kdim,
                          int m_lo, int m_hi, const float *w_scale, const float *bias, float *out);
 
 /// Core clock in GHz, from a chain of dependent 1-cycle adds timed against the wall clock.

@@ -48,9 +48,8 @@ extension GGUFFile {
             let w = (0..<quants.count).map { Float(quants[$0]) * scales[$0 / inFeatures] / divisor[$0 % inFeatures] }
             return Linear(weight: w, bias: biases, outFeatures: outFeatures, inFeatures: inFeatures)
         }
-        let layer = QuantizedLinear(weight: quants, scales: scales, bias: biases, outFeatures: outFeatures, inFeatures: inFeatures)
-        guard let smooth else { return layer }
-        return SmoothedLinear(layer, smoothing: smooth)
+        return QuantizedLinear(weight: quants, scales: scales, bias: biases, outFeatures: outFeatures,
+                               inFeatures: inFeatures, inputScale: smooth?.map { 1 / $0 })
     }
 
     /// LayerNorm from `PREFIX.weight` and `PREFIX.bias`.
