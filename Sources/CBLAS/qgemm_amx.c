@@ -3,13 +3,12 @@
 // kernel (u8 = q + 128, column-sum correction), with k padded to whole 64-byte tile rows: a panel's 16-column
 // group at k-step t is a B tile, rows 256 bytes apart. Register block: 2 A tiles x 2 B tiles = 32 x 32 outputs
 // in 4 accumulator tiles. Accumulators go through a small int32 buffer to the AVX-512 epilogue, which also
-// cuts ragged row and column edges.
+// cuts ragged column edges; rows past the last whole tile are left to the VNNI kernel.
 
 #include "qgemm_internal.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "amx_permission.h"
@@ -122,14 +121,12 @@ AMX_TARGET void qgemm_amx_compute(const void *packed, const void *qa, int kdim, 
     const int8_t *panels = (const int8_t *)packed + qgemm_u8_header(ep->n);
     if (n_hi > npad) n_hi = npad;
     if (m_lo >= m_hi || n_lo >= n_hi) return;
-    // A tile always reads 16 rows: a ragged last block is copied here first (padding rows are never stored).
-    uint8_t *tail = NULL;
+    // A tile always reads 16 rows. The last (m_hi - m_lo) % 16 rows go to the VNNI kernel, which reads this
+    // packed layout and these activation rows as its own when told k is the padded kp (the padding weighs 0).
     const int tail_rows = (m_hi - m_lo) % AMX_TILE_ROWS;
-    if (tail_rows) {
-        tail = aligned_alloc(64, AMX_TILE_ROWS * kp);
-        memset(tail, 0x80, AMX_TILE_ROWS * kp);
-        memcpy(tail, (const uint8_t *)qa + (size_t)(m_hi - tail_rows) * kp, (size_t)tail_rows * kp);
-    }
+    if (tail_rows) qgemm_vnni_compute(packed, qa, (int)kp, m_hi - tail_rows, m_hi, n_lo, n_hi, ep);
+    m_hi -= tail_rows;
+    if (m_lo >= m_hi) return;
     int32_t acc[32 * 32] __attribute__((aligned(64)));
     // The fp32 rows the caller quantises next are pulled into L2 a slice per column block, so quantising
     // them does not wait on memory (they were written long ago, by the previous op).
@@ -150,10 +147,7 @@ AMX_TARGET void qgemm_amx_compute(const void *packed, const void *qa, int kdim, 
             const int cols = n_hi - n0 < 32 ? n_hi - n0 : 32;
             for (int m = mc; m < mc_hi; m += 32) {
                 const int rows = mc_hi - m < 32 ? mc_hi - m : 32;
-                // Tiles start 16 rows apart from m_lo, so each lies wholly before the tail or is the tail.
-                const int whole = m_hi - tail_rows;
-                const uint8_t *a0 = m < whole ? (const uint8_t *)qa + (size_t)m * kp : tail;
-                const uint8_t *a1 = m + 16 < whole ? (const uint8_t *)qa + (size_t)(m + 16) * kp : tail;
+                const uint8_t *a0 = (const uint8_t *)qa + (size_t)m * kp, *a1 = a0 + 16 * kp;
                 const int two_a = rows > 16, two_b = cols > 16;
                 if (two_a && two_b) amx_block(1, 1, a0, a1, kp, b, b_stride, acc);
                 else if (two_a) amx_block(1, 0, a0, a1, kp, b, b_stride, acc);
@@ -164,6 +158,5 @@ AMX_TARGET void qgemm_amx_compute(const void *packed, const void *qa, int kdim, 
         }
     }
     _tile_release();
-    free(tail);
 }
 #endif
