@@ -2,7 +2,7 @@
 // non-x86 builds run), an AVX-512F kernel chosen at run time, and an AMX-BF16 kernel for int8 models.
 
 #include "mmssr_attention.h"
-#include "amx_permission.h"
+#include "amx.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -364,21 +364,6 @@ AMX_INLINE void softmax_columns_bf16(float *s, size_t len, size_t pad_pairs, int
     for (int u = 0; u < nv; u++) _mm512_storeu_ps(inv + 16 * u, _mm512_div_ps(_mm512_set1_ps(1.0f), sum[u]));
 }
 
-typedef struct {
-    uint8_t palette, start_row, reserved[14];
-    uint16_t colsb[16];
-    uint8_t rows[16];
-} amx_config;
-
-// Tiles 0-3: accumulators; 4: B operand; 5: A operand. All 16 rows x 64 bytes.
-AMX_TARGET static void amx_configure(void) {
-    amx_config c;
-    memset(&c, 0, sizeof c);
-    c.palette = 1;
-    for (int t = 0; t < 6; t++) c.colsb[t] = 64, c.rows[t] = 16;
-    _tile_loadconfig(&c);
-}
-
 // ct accumulator tiles of 16 head columns each: d = 32 ct.
 #define AMX_PV(ct)                                                                                          \
     for (int n = 0; n < nv; n++) {                                                                        \
@@ -497,7 +482,7 @@ void mmssr_attention_heads(int kernel, const mmssr_attention_task *tasks, size_t
     // AMX runs head dims 32 and 64 (whole 32-column K steps, at most 4 accumulator tiles); others the fp32 kernel.
     if (kernel == MMSSR_AK_AMX_BF16) {
         if ((head_dim == 32 || head_dim == 64) && amx_usable()) {
-            amx_configure();  // tile configuration is per thread
+            amx_configure_tiles();  // per thread; tiles 0-3 accumulate, 4 holds B, 5 holds A
             for (size_t t = 0; t < count; t++) {
                 const mmssr_attention_task *a = &tasks[t], *next = t + 1 < count ? &tasks[t + 1] : NULL;
                 if (a->len == 0) continue;

@@ -9,9 +9,8 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-#include <string.h>
 
-#include "amx_permission.h"
+#include "amx.h"
 
 #define AMX_TARGET __attribute__((target("amx-tile,amx-int8,avx512f,avx512bw,avx512vl,avx512vnni")))
 
@@ -33,26 +32,6 @@ size_t qgemm_amx_act_row_bytes(int kdim) { return amx_kp(kdim); }
 
 void qgemm_amx_quantize(const float *x, const float *col_scale, int kdim, int m_lo, int m_hi, void *qa, float *a_scale) {
     qgemm_u8_quantize(x, col_scale, kdim, amx_kp(kdim), m_lo, m_hi, qa, a_scale);
-}
-
-// Palette 1, all eight tiles 16 rows x 64 bytes: tiles 0-3 accumulate, 4-5 hold A, 6-7 hold B.
-typedef struct {
-    uint8_t palette;
-    uint8_t start_row;
-    uint8_t reserved[14];
-    uint16_t colsb[16];
-    uint8_t rows[16];
-} amx_tile_config;
-
-AMX_TARGET static void amx_configure(void) {
-    amx_tile_config c;
-    memset(&c, 0, sizeof c);
-    c.palette = 1;
-    for (int t = 0; t < 8; t++) {
-        c.colsb[t] = 64;
-        c.rows[t] = AMX_TILE_ROWS;
-    }
-    _tile_loadconfig(&c);
 }
 
 // acc[r][c] (row stride 32) minus the column correction, to the caller's outputs for rows < rows, columns < cols.
@@ -134,7 +113,7 @@ AMX_TARGET void qgemm_amx_compute(const void *packed, const void *qa, int kdim, 
     const size_t next_bytes = next ? (size_t)ep->next_rows * (size_t)kdim * sizeof(float) : 0;
     const size_t blocks = (size_t)(n_hi - n_lo + 31) / 32 * (size_t)((m_hi - m_lo + QGEMM_AMX_MC - 1) / QGEMM_AMX_MC);
     size_t block = 0;
-    amx_configure();
+    amx_configure_tiles();  // tiles 0-3 accumulate, 4-5 hold A, 6-7 hold B
     for (int mc = m_lo; mc < m_hi; mc += QGEMM_AMX_MC) {
         const int mc_hi = m_hi - mc < QGEMM_AMX_MC ? m_hi : mc + QGEMM_AMX_MC;
         for (int n0 = n_lo; n0 < n_hi; n0 += 32, block++) {

@@ -1,7 +1,10 @@
 // Linux hands out AMX's 8 KB tile state only on request (ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA);
 // the grant is process-wide and idempotent, so both AMX kernels ask here, once.
 
-#include "amx_permission.h"
+#include "amx.h"
+
+#include <stdint.h>
+#include <string.h>
 
 #if defined(__linux__) && defined(__x86_64__)
 #include <sys/syscall.h>
@@ -18,4 +21,29 @@ int amx_tiles_permitted(void) {
 }
 #else
 int amx_tiles_permitted(void) { return 0; }
+#endif
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+typedef struct {
+    uint8_t palette;
+    uint8_t start_row;
+    uint8_t reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} amx_tile_config;
+
+__attribute__((target("amx-tile"))) void amx_configure_tiles(void) {
+    amx_tile_config c;
+    memset(&c, 0, sizeof c);
+    c.palette = 1;
+    for (int t = 0; t < 8; t++) {
+        c.colsb[t] = 64;
+        c.rows[t] = 16;
+    }
+    _tile_loadconfig(&c);
+}
+#else
+void amx_configure_tiles(void) {}
 #endif
