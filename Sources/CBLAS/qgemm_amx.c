@@ -63,15 +63,27 @@ AMX_TARGET static void amx_epilogue(const int32_t *acc, int rows, int cols, int 
 
 // One block of up to 32 rows (the 16 at a0, and the 16 at a1 when two_a) by 16 or 32 columns (b, and b + 64
 // bytes when two_b) over all k; tile numbers are immediates, so each shape is its own instantiation.
+// Lines of the rows the caller quantises next, pulled into L2 a few per k step so the requests spread over
+// the whole product instead of queueing up in bursts.
+typedef struct {
+    const char *next, *end;
+    size_t lines_per_step;
+} amx_prefetch;
+
+static inline __attribute__((always_inline)) void amx_prefetch_step(amx_prefetch *pf) {
+    for (size_t i = 0; i < pf->lines_per_step && pf->next < pf->end; i++, pf->next += 64) _mm_prefetch(pf->next, _MM_HINT_T1);
+}
+
 static inline __attribute__((always_inline)) AMX_TARGET void amx_block(const int two_a, const int two_b,
                                                                        const uint8_t *a0, const uint8_t *a1,
                                                                        size_t kp, const int8_t *b, size_t b_stride,
-                                                                       int32_t *acc) {
+                                                                       int32_t *acc, amx_prefetch *pf) {
     _tile_zero(0);
     if (two_b) _tile_zero(1);
     if (two_a) _tile_zero(2);
     if (two_a && two_b) _tile_zero(3);
     for (size_t k = 0; k < kp; k += AMX_KSTEP) {
+        amx_prefetch_step(pf);
         const int8_t *bk = b + (k / 4) * b_stride;
         _tile_loadd(4, a0 + k, kp);
         _tile_loadd(6, bk, b_stride);
@@ -107,18 +119,15 @@ AMX_TARGET void qgemm_amx_compute(const void *packed, const void *qa, int kdim, 
     m_hi -= tail_rows;
     if (m_lo >= m_hi) return;
     int32_t acc[32 * 32] __attribute__((aligned(64)));
-    // The fp32 rows the caller quantises next are pulled into L2 a slice per column block, so quantising
-    // them does not wait on memory (they were written long ago, by the previous op).
-    const char *next = (const char *)ep->next_x;
-    const size_t next_bytes = next ? (size_t)ep->next_rows * (size_t)kdim * sizeof(float) : 0;
-    const size_t blocks = (size_t)(n_hi - n_lo + 31) / 32 * (size_t)((m_hi - m_lo + QGEMM_AMX_MC - 1) / QGEMM_AMX_MC);
-    size_t block = 0;
+    // The fp32 rows the caller quantises next come into L2 while this product runs, so quantising them does
+    // not wait on memory (they were written long ago, by the previous op).
+    const size_t next_bytes = ep->next_x ? (size_t)ep->next_rows * (size_t)kdim * sizeof(float) : 0;
+    const size_t steps = (size_t)(n_hi - n_lo + 31) / 32 * (size_t)((m_hi - m_lo + 31) / 32) * (kp / AMX_KSTEP);
+    amx_prefetch pf = {(const char *)ep->next_x, (const char *)ep->next_x + next_bytes, (next_bytes / 64 + steps - 1) / steps};
     amx_configure_tiles();  // tiles 0-3 accumulate, 4-5 hold A, 6-7 hold B
     for (int mc = m_lo; mc < m_hi; mc += QGEMM_AMX_MC) {
         const int mc_hi = m_hi - mc < QGEMM_AMX_MC ? m_hi : mc + QGEMM_AMX_MC;
-        for (int n0 = n_lo; n0 < n_hi; n0 += 32, block++) {
-            for (size_t o = qgemm_round_up(next_bytes * block / blocks, 64); o < next_bytes * (block + 1) / blocks; o += 64)
-                _mm_prefetch(next + o, _MM_HINT_T1);
+        for (int n0 = n_lo; n0 < n_hi; n0 += 32) {
             const int p0 = n0 / QGEMM_VNNI_NR * QGEMM_VNNI_NR;
             const int width = npad - p0 < QGEMM_VNNI_NR ? npad - p0 : QGEMM_VNNI_NR;
             const int8_t *b = panels + (size_t)p0 * kp + (size_t)(n0 - p0) * 4;
@@ -128,10 +137,10 @@ AMX_TARGET void qgemm_amx_compute(const void *packed, const void *qa, int kdim, 
                 const int rows = mc_hi - m < 32 ? mc_hi - m : 32;
                 const uint8_t *a0 = (const uint8_t *)qa + (size_t)m * kp, *a1 = a0 + 16 * kp;
                 const int two_a = rows > 16, two_b = cols > 16;
-                if (two_a && two_b) amx_block(1, 1, a0, a1, kp, b, b_stride, acc);
-                else if (two_a) amx_block(1, 0, a0, a1, kp, b, b_stride, acc);
-                else if (two_b) amx_block(0, 1, a0, a1, kp, b, b_stride, acc);
-                else amx_block(0, 0, a0, a1, kp, b, b_stride, acc);
+                if (two_a && two_b) amx_block(1, 1, a0, a1, kp, b, b_stride, acc, &pf);
+                else if (two_a) amx_block(1, 0, a0, a1, kp, b, b_stride, acc, &pf);
+                else if (two_b) amx_block(0, 1, a0, a1, kp, b, b_stride, acc, &pf);
+                else amx_block(0, 0, a0, a1, kp, b, b_stride, acc, &pf);
                 amx_epilogue(acc, rows, cols, m, n0, corr, ep);
             }
         }
