@@ -90,10 +90,16 @@ public struct VisionTransformer: Sendable {
 
     /// Final hidden states `[images * tokens, dim]` for preprocessed images (each CHW, `3 x size x size`).
     public func hiddenStates(_ images: [[Float]]) -> Tensor {
-        var x = embed(images)
+        var clock = PartClock(enabled: false)
+        return hiddenStates(images, clock: &clock)
+    }
+
+    /// `hiddenStates`, with the time of each kind of op added to `clock`.
+    public func hiddenStates(_ images: [[Float]], clock: inout PartClock) -> Tensor {
+        var x = embed(images, clock: &clock)
         let sequences = (0..<images.count).map { $0 * config.tokens ..< ($0 + 1) * config.tokens }
-        for block in blocks { x = forward(block, x, sequences) }
-        return norm.forward(x)
+        for block in blocks { x = forward(block, x, sequences, clock: &clock) }
+        return clock.time(.other) { norm.forward(x) }
     }
 
     public func features(_ images: [[Float]]) -> VisionFeatures {
@@ -105,18 +111,23 @@ public struct VisionTransformer: Sendable {
     }
 
     /// CLS token and patch embeddings plus the position table: `[images * tokens, dim]`.
-    func embed(_ images: [[Float]]) -> Tensor {
-        let patches = patchProjection.forward(patchRows(images))
+    func embed(_ images: [[Float]], clock: inout PartClock) -> Tensor {
+        let rows = clock.time(.other) { patchRows(images) }
+        let patches = clock.time(.linear) { patchProjection.forward(rows) }
+        return clock.time(.other) { addingPositions(patches, images: images.count) }
+    }
+
+    private func addingPositions(_ patches: Tensor, images: Int) -> Tensor {
         let (t, d) = (config.tokens, config.dim)
-        var x = [Float](repeating: 0, count: images.count * t * d)
-        for i in 0..<images.count {
+        var x = [Float](repeating: 0, count: images * t * d)
+        for i in 0..<images {
             for j in 0..<d { x[i * t * d + j] = clsToken[j] + positions[j] }
             for p in 1..<t {
                 let dst = (i * t + p) * d, src = (i * (t - 1) + p - 1) * d
                 for j in 0..<d { x[dst + j] = patches.data[src + j] + positions[p * d + j] }
             }
         }
-        return Tensor(shape: [images.count * t, d], data: x)
+        return Tensor(shape: [images * t, d], data: x)
     }
 
     /// The patch embedding's convolution as a GEMM: one row per patch (row-major over the grid), holding the
@@ -143,13 +154,20 @@ public struct VisionTransformer: Sendable {
         return Tensor(shape: [images.count * g * g, width], data: rows)
     }
 
-    func forward(_ b: Block, _ x: Tensor, _ sequences: [Range<Int>]) -> Tensor {
+    func forward(_ b: Block, _ x: Tensor, _ sequences: [Range<Int>], clock: inout PartClock) -> Tensor {
         let dh = config.dim / config.heads
-        let attended = multiHeadAttention(qkv: b.qkv.forward(b.norm1.forward(x)), heads: config.heads,
-                                          sequences: sequences, scale: 1 / Float(dh).squareRoot(),
-                                          precision: attentionPrecision)
-        let x = x.addingScaled(b.out.forward(attended), channelScale: b.layerScale1)
-        let mlp = b.fc2.forward(GELU.erf(b.fc1.forward(b.norm2.forward(x))))
-        return x.addingScaled(mlp, channelScale: b.layerScale2)
+        let normed = clock.time(.other) { b.norm1.forward(x) }
+        let qkv = clock.time(.linear) { b.qkv.forward(normed) }
+        let attended = clock.time(.attention) {
+            multiHeadAttention(qkv: qkv, heads: config.heads, sequences: sequences, scale: 1 / Float(dh).squareRoot(),
+                               precision: attentionPrecision)
+        }
+        let projected = clock.time(.linear) { b.out.forward(attended) }
+        let x = clock.time(.other) { x.addingScaled(projected, channelScale: b.layerScale1) }
+        let normed2 = clock.time(.other) { b.norm2.forward(x) }
+        let hidden = clock.time(.linear) { b.fc1.forward(normed2) }
+        let activated = clock.time(.other) { GELU.erf(hidden) }
+        let mlp = clock.time(.linear) { b.fc2.forward(activated) }
+        return clock.time(.other) { x.addingScaled(mlp, channelScale: b.layerScale2) }
     }
 }
