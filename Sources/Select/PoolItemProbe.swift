@@ -1,4 +1,5 @@
 import Glibc
+import Scorer
 
 /// A fast, conservative verdict on one pool item's bytes: either "the decoder would accept this item, and
 /// its idx is X" or "unsure".
@@ -42,11 +43,7 @@ private struct ProbeCursor {
 
     @inline(__always)
     mutating func skipSpace() {
-        while i < n {
-            let c = p[i]
-            guard c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 else { return }
-            i += 1
-        }
+        while i < n, JSONBytes.isSpace(p[i]) { i += 1 }
     }
 
     @inline(__always)
@@ -313,14 +310,7 @@ private struct ProbeCursor {
         guard j + 4 <= n else { return nil }
         var v: UInt32 = 0
         for k in j..<j + 4 {
-            let c = p[k]
-            let d: UInt32
-            switch c {
-            case 0x30...0x39: d = UInt32(c - 0x30)
-            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-            default: return nil
-            }
+            guard let d = JSONBytes.hexValue(p[k]) else { return nil }
             v = v << 4 | d
         }
         return v

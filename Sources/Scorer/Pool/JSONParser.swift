@@ -37,12 +37,7 @@ public struct JSONParser: ~Copyable {
     func fail(_ reason: String) -> JSONParseError { JSONParseError(offset: offset, reason: reason) }
 
     public mutating func skipWhitespace() {
-        while offset < bytes.count {
-            switch bytes[offset] {
-            case 0x20, 0x09, 0x0A, 0x0D: offset += 1
-            default: return
-            }
-        }
+        while offset < bytes.count, JSONBytes.isSpace(bytes[offset]) { offset += 1 }
     }
 
     public mutating func peek() -> UInt8? {
@@ -254,14 +249,7 @@ public struct JSONParser: ~Copyable {
         guard offset + 4 <= bytes.count else { throw fail("truncated \\u escape") }
         var v: UInt32 = 0
         for _ in 0..<4 {
-            let c = bytes[offset]
-            let d: UInt32
-            switch c {
-            case 0x30...0x39: d = UInt32(c - 0x30)
-            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-            default: throw fail("invalid \\u escape")
-            }
+            guard let d = JSONBytes.hexValue(bytes[offset]) else { throw fail("invalid \\u escape") }
             v = v << 4 | d
             offset += 1
         }

@@ -1,19 +1,26 @@
 import Glibc
-import Scorer
 
 /// Finds where each item of a pool file (JSON array or JSONL) begins and ends, without decoding anything.
 ///
-/// The subset writer only needs each item's bytes, so it frames the pool here and decodes nothing unless
-/// `PoolItemProbe` cannot vouch for an item. The framing and its errors are `PoolReader`'s, rule for rule
-/// (same item boundaries, same `PoolError`s at the same byte offsets; a differential test holds them
-/// together), but over one large reusable buffer with no per-item allocation, and with strings skipped
-/// eight bytes at a time.
-final class PoolFramer {
+/// This is the one definition of pool framing: `PoolReader` decodes the items it cuts (for `score`), and
+/// the subset writer of `select` copies their bytes. The format is told by the first significant byte
+/// after an optional UTF-8 byte-order mark: '[' is an array, '{' (or an empty file) is JSONL.
+///
+/// - JSONL: every line that is not blank is an item, without its line feed or a trailing carriage return.
+///   A malformed line is still an item (the decoder turns it into an error row naming `line`).
+/// - Array: an item ends after the bracket or string that closes it, or at a comma, whitespace or closing
+///   bracket at depth 0 (`ValueEndScanner`); items are not validated here, a malformed one is the
+///   decoder's to report. A broken structure (missing comma or item, unterminated array or item, data
+///   after ']') throws `PoolError.brokenArray` at its byte offset once every earlier item was returned.
+///
+/// Bytes live in one reusable buffer: no per-item allocation, and memory is bounded by the chunk size
+/// plus the largest single item.
+package final class PoolFramer {
     private enum ArrayState { case beforeFirst, beforeValue, afterValue, finished }
 
-    let path: String
-    private(set) var format = PoolReader.Format.jsonLines
-    private let fd: Int32
+    package let path: String
+    package private(set) var format = PoolReader.Format.jsonLines
+    private let source: ByteSource
     private var storage: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     /// Bytes of `storage` holding file data.
@@ -23,35 +30,32 @@ final class PoolFramer {
     private var cursor = 0
     private var eof = false
     private var state = ArrayState.beforeFirst
+    /// Lines begun so far, blank ones included (JSONL only).
+    private var lineNumber = 0
     /// Items returned so far (= the 0-based position of the next one).
-    private(set) var position = 0
+    package private(set) var position = 0
 
     /// The current item: `bytes` is valid until the next call to `next()`.
-    struct Item {
-        var bytes: UnsafeBufferPointer<UInt8>
-        var position: Int
-        var byteOffset: Int
+    package struct Item {
+        package var bytes: UnsafeBufferPointer<UInt8>
+        package var position: Int
+        package var byteOffset: Int
+        /// 1-based line of a JSONL item (counting blank lines); 0 in a JSON array.
+        package var line: Int
     }
 
-    init(path: String, chunkSize: Int = 4 << 20) throws(PoolError) {
+    package init(path: String, chunkSize: Int = 4 << 20) throws(PoolError) {
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
-        var st = stat()
-        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
-            close(fd)
-            throw .unreadable(path: path, reason: "is a directory")
-        }
-        self.fd = fd
+        source = try ByteSource(path: path)
         capacity = max(chunkSize, 64)
         storage = .allocate(capacity: capacity)
         // Every stored property is set by now, so a throw below runs deinit, which frees the buffer.
-        // As PoolReader: skip a UTF-8 byte-order mark and whitespace to see the first significant byte.
+        // Skip a UTF-8 byte-order mark and whitespace to see the first significant byte.
         while count < 3, try readMore() {}
         if count >= 3, storage[0] == 0xEF, storage[1] == 0xBB, storage[2] == 0xBF { cursor = 3 }
         var first: UInt8?
         while true {
-            while cursor < count, Self.isSpace(storage[cursor]) { cursor += 1 }
+            while cursor < count, JSONBytes.isSpace(storage[cursor]) { cursor += 1 }
             if cursor < count { first = storage[cursor]; break }
             if try !refill(keepingFrom: cursor) { break }
         }
@@ -60,6 +64,7 @@ final class PoolFramer {
             format = .jsonArray
             cursor += 1
         case UInt8(ascii: "{"), nil:
+            // An empty file is an empty JSONL pool.
             format = .jsonLines
             if first == nil { state = .finished }
         default:
@@ -67,12 +72,7 @@ final class PoolFramer {
         }
     }
 
-    deinit {
-        storage.deallocate()
-        close(fd)
-    }
-
-    private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
+    deinit { storage.deallocate() }
 
     /// Appends what one read gives after `count`, growing the buffer when it is full; false at end of file.
     private func readMore() throws(PoolError) -> Bool {
@@ -85,14 +85,10 @@ final class PoolFramer {
             storage = bigger
             capacity *= 2
         }
-        while true {
-            let n = read(fd, storage + count, capacity - count)
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
-            if n == 0 { eof = true; return false }
-            count += n
-            return true
-        }
+        let n = try source.read(to: storage + count, count: capacity - count)
+        if n == 0 { eof = true; return false }
+        count += n
+        return true
     }
 
     /// Drops the bytes before `keep` (shifting `cursor` with them) and reads more; false at end of file.
@@ -113,7 +109,7 @@ final class PoolFramer {
     }
 
     /// The next item, nil at the end of the pool.
-    func next() throws(PoolError) -> Item? {
+    package func next() throws(PoolError) -> Item? {
         switch format {
         case .jsonArray: return try nextArrayItem()
         case .jsonLines: return try nextLine()
@@ -121,9 +117,10 @@ final class PoolFramer {
     }
 
     private func nextArrayItem() throws(PoolError) -> Item? {
+        // Find the start of the next value.
         while true {
             if state == .finished { return nil }
-            while cursor < count, Self.isSpace(storage[cursor]) { cursor += 1 }
+            while cursor < count, JSONBytes.isSpace(storage[cursor]) { cursor += 1 }
             if cursor >= count {
                 if try refill(keepingFrom: cursor) { continue }
                 throw broken(base + cursor, "unterminated array (missing ']')")
@@ -159,7 +156,9 @@ final class PoolFramer {
             if try !refill(keepingFrom: start) { throw broken(base + cursor, "item starting here is unterminated") }
             scan -= start
         }
-        let item = Item(bytes: UnsafeBufferPointer(start: storage + cursor, count: end - cursor), position: position, byteOffset: base + cursor)
+        let item = Item(
+            bytes: UnsafeBufferPointer(start: storage + cursor, count: end - cursor), position: position,
+            byteOffset: base + cursor, line: 0)
         cursor = end
         state = .afterValue
         position += 1
@@ -168,7 +167,7 @@ final class PoolFramer {
 
     private func expectOnlyWhitespace() throws(PoolError) {
         while true {
-            while cursor < count, Self.isSpace(storage[cursor]) { cursor += 1 }
+            while cursor < count, JSONBytes.isSpace(storage[cursor]) { cursor += 1 }
             if cursor < count { throw broken(base + cursor, "data after the closing ']'") }
             if try !refill(keepingFrom: cursor) { return }
         }
@@ -192,12 +191,15 @@ final class PoolFramer {
             var end = newline >= 0 ? newline : count
             cursor = newline >= 0 ? newline + 1 : count
             if newline < 0 { state = .finished }
+            lineNumber += 1
             if end > start, storage[end - 1] == 0x0D { end -= 1 }
             var first = start
-            while first < end, Self.isSpace(storage[first]) { first += 1 }
+            while first < end, JSONBytes.isSpace(storage[first]) { first += 1 }
             if first == end { continue }
             defer { position += 1 }
-            return Item(bytes: UnsafeBufferPointer(start: storage + start, count: end - start), position: position, byteOffset: base + start)
+            return Item(
+                bytes: UnsafeBufferPointer(start: storage + start, count: end - start), position: position,
+                byteOffset: base + start, line: lineNumber)
         }
         return nil
     }

@@ -1,4 +1,4 @@
-/// `PoolReader`'s rule for where an item of a JSON array ends, as a resumable scanner: it tracks strings,
+/// `PoolFramer`'s rule for where an item of a JSON array ends, as a resumable scanner: it tracks strings,
 /// escapes and bracket depth, and stops after the bracket (or string) that closes the item, or at a
 /// comma, whitespace or closing bracket at depth 0. It does not validate: that is the decoder's job.
 ///
