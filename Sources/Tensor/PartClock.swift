@@ -6,8 +6,9 @@ import Darwin
 
 /// Wall time of a forward split by kind of op, for `mmssr bench`: where the time goes.
 ///
-/// A model's forward threads one through its ops; a disabled clock only runs them, so the forward that is
-/// measured is the forward that scores.
+/// A model's forward marks the end of each op with the op's kind; a disabled clock does nothing, so the
+/// forward that is measured is the forward that scores. (Marks rather than closures around the ops: a
+/// closure would capture the op's input, and ops that consume their input would then copy it.)
 public struct PartClock: Sendable {
     public enum Part: Int, Sendable, CaseIterable, CustomStringConvertible {
         case linear, attention, other
@@ -23,16 +24,21 @@ public struct PartClock: Sendable {
 
     public let isEnabled: Bool
     public private(set) var seconds = [Double](repeating: 0, count: Part.allCases.count)
+    private var last = 0.0
 
     public init(enabled: Bool) { isEnabled = enabled }
 
-    /// Runs `body`, adding its wall time to `part` when enabled.
-    public mutating func time<T>(_ part: Part, _ body: () -> T) -> T {
-        guard isEnabled else { return body() }
-        let start = Self.now()
-        let result = body()
-        seconds[part.rawValue] += Self.now() - start
-        return result
+    /// Starts the first op's interval.
+    public mutating func start() {
+        if isEnabled { last = Self.now() }
+    }
+
+    /// Adds the time since the previous mark (or `start`) to `part`.
+    public mutating func mark(_ part: Part) {
+        guard isEnabled else { return }
+        let t = Self.now()
+        seconds[part.rawValue] += t - last
+        last = t
     }
 
     public subscript(part: Part) -> Double { seconds[part.rawValue] }

@@ -96,10 +96,13 @@ public struct VisionTransformer: Sendable {
 
     /// `hiddenStates`, with the time of each kind of op added to `clock`.
     public func hiddenStates(_ images: [[Float]], clock: inout PartClock) -> Tensor {
+        clock.start()
         var x = embed(images, clock: &clock)
         let sequences = (0..<images.count).map { $0 * config.tokens ..< ($0 + 1) * config.tokens }
-        for block in blocks { x = forward(block, x, sequences, clock: &clock) }
-        return clock.time(.other) { norm.forward(x) }
+        for block in blocks { x = forward(block, consume x, sequences, clock: &clock) }
+        let out = norm.forward(x)
+        clock.mark(.other)
+        return out
     }
 
     public func features(_ images: [[Float]]) -> VisionFeatures {
@@ -112,9 +115,13 @@ public struct VisionTransformer: Sendable {
 
     /// CLS token and patch embeddings plus the position table: `[images * tokens, dim]`.
     func embed(_ images: [[Float]], clock: inout PartClock) -> Tensor {
-        let rows = clock.time(.other) { patchRows(images) }
-        let patches = clock.time(.linear) { patchProjection.forward(rows) }
-        return clock.time(.other) { addingPositions(patches, images: images.count) }
+        let rows = patchRows(images)
+        clock.mark(.other)
+        let patches = patchProjection.forward(rows)
+        clock.mark(.linear)
+        let x = addingPositions(patches, images: images.count)
+        clock.mark(.other)
+        return x
     }
 
     private func addingPositions(_ patches: Tensor, images: Int) -> Tensor {
@@ -154,20 +161,29 @@ public struct VisionTransformer: Sendable {
         return Tensor(shape: [images.count * g * g, width], data: rows)
     }
 
-    func forward(_ b: Block, _ x: Tensor, _ sequences: [Range<Int>], clock: inout PartClock) -> Tensor {
+    /// One pre-norm block. `x` is consumed so the residual additions update its storage in place.
+    func forward(_ b: Block, _ x: consuming Tensor, _ sequences: [Range<Int>], clock: inout PartClock) -> Tensor {
         let dh = config.dim / config.heads
-        let normed = clock.time(.other) { b.norm1.forward(x) }
-        let qkv = clock.time(.linear) { b.qkv.forward(normed) }
-        let attended = clock.time(.attention) {
-            multiHeadAttention(qkv: qkv, heads: config.heads, sequences: sequences, scale: 1 / Float(dh).squareRoot(),
-                               precision: attentionPrecision)
-        }
-        let projected = clock.time(.linear) { b.out.forward(attended) }
-        let x = clock.time(.other) { x.addingScaled(projected, channelScale: b.layerScale1) }
-        let normed2 = clock.time(.other) { b.norm2.forward(x) }
-        let hidden = clock.time(.linear) { b.fc1.forward(normed2) }
-        let activated = clock.time(.other) { GELU.erf(hidden) }
-        let mlp = clock.time(.linear) { b.fc2.forward(activated) }
-        return clock.time(.other) { x.addingScaled(mlp, channelScale: b.layerScale2) }
+        let normed = b.norm1.forward(x)
+        clock.mark(.other)
+        let qkv = b.qkv.forward(normed)
+        clock.mark(.linear)
+        let attended = multiHeadAttention(qkv: qkv, heads: config.heads, sequences: sequences,
+                                          scale: 1 / Float(dh).squareRoot(), precision: attentionPrecision)
+        clock.mark(.attention)
+        let projected = b.out.forward(attended)
+        clock.mark(.linear)
+        let x = (consume x).addingScaled(projected, channelScale: b.layerScale1)
+        let normed2 = b.norm2.forward(x)
+        clock.mark(.other)
+        let hidden = b.fc1.forward(normed2)
+        clock.mark(.linear)
+        let activated = GELU.erf(consume hidden)
+        clock.mark(.other)
+        let mlp = b.fc2.forward(activated)
+        clock.mark(.linear)
+        let out = (consume x).addingScaled(mlp, channelScale: b.layerScale2)
+        clock.mark(.other)
+        return out
     }
 }

@@ -51,6 +51,16 @@ final class VisionTransformerTests: XCTestCase {
         XCTAssertLessThanOrEqual(diff / scale, 1e-4, "max abs diff \(diff), max |ref| \(scale)")
     }
 
+    /// The timed forward of `mmssr bench vision` is the scoring forward: same bits, and every kind of op
+    /// gets time.
+    func testPartClockTimesTheSameForward() throws {
+        let model = try models().int8
+        let input = floats(try fixture("vit_input_seed1234.bin"))
+        var clock = PartClock(enabled: true)
+        XCTAssertEqual(model.hiddenStates([input, input], clock: &clock), model.hiddenStates([input, input]))
+        for part in PartClock.Part.allCases { XCTAssertGreaterThan(clock[part], 0, "\(part)") }
+    }
+
     func cosine(_ a: [Float], _ b: [Float]) -> Float {
         let dot = zip(a, b).map(*).reduce(0, +)
         return dot / (a.map { $0 * $0 }.reduce(0, +).squareRoot() * b.map { $0 * $0 }.reduce(0, +).squareRoot())
