@@ -166,7 +166,7 @@ private struct Report: Encodable {
                 + " \(f(decode.imagesPerCoreSecond, 1)) per core-s (decode \(f(decode.decodeMilliseconds, 2)) ms"
                 + " + preprocess \(f(decode.preprocessMilliseconds, 2)) ms)")
         }
-        print("\nend to end  mmssr score, \(poolSize) samples (640x480 JPEG + Q/A), batch 32")
+        print("\nend to end  mmssr score, \(poolSize) samples (640x480 JPEG + Q/A), batch \(ScoreJob.defaultBatchSize(threads: m.cores)) (its default)")
         if let e = endToEnd {
             print("         \(e.precision): \(f(e.samplesPerSecond, 2)) samples/s (\(f(e.samplesPerSecond / Double(m.cores), 2)) per core),"
                 + " \(f(e.samplesPerCoreSecond, 2)) per core-s of CPU time; \(e.samples) in \(f(e.seconds, 1)) s")

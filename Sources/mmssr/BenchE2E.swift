@@ -23,8 +23,8 @@ struct BenchE2E: ParsableCommand {
     @Option(help: "Pool size.")
     var count = 256
 
-    @Option(help: "Samples per forward.")
-    var batch = 32
+    @Option(help: "Samples per forward (score's default: 4 per forward thread, at least 8).")
+    var batch = ScoreJob.defaultBatchSize(threads: Parallel.threads)
 
     @Option(help: "Thread splits to try, F+P separated by commas (F forward threads, P prepare threads).")
     var splits = "2+1"

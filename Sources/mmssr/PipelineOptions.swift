@@ -20,8 +20,8 @@ struct PipelineOptions: ParsableArguments {
     @Option(name: .customLong("prepare-threads"), help: "Image decode/preprocess threads, overlapping the forward.")
     var prepareThreads = 1
 
-    @Option(help: "Samples per forward.")
-    var batch = 32
+    @Option(help: "Samples per forward (default: 4 per forward thread, at least 8).")
+    var batch: Int?
 
     @Option(help: "I/N: only the items whose 0-based position p has p mod N == I.")
     var shard: String?
@@ -44,16 +44,16 @@ struct PipelineOptions: ParsableArguments {
         if let shard { job.shard = try ShardSpec(parsing: shard) }
         if let threads, threads < 1 { throw .invalidArgument("--threads must be at least 1") }
         if let limit, limit < 0 { throw .invalidArgument("--limit must be at least 0") }
-        guard batch >= 1 else { throw .invalidArgument("--batch must be at least 1") }
+        if let batch, batch < 1 { throw .invalidArgument("--batch must be at least 1") }
         guard prepareThreads >= 1 else { throw .invalidArgument("--prepare-threads must be at least 1") }
         guard FileManager.default.isReadableFile(atPath: pool) else {
             throw .pool(.unreadable(path: pool, reason: FileManager.default.fileExists(atPath: pool) ? "permission denied" : "no such file"))
         }
-        job.batchSize = batch
+        if let threads { Parallel.setThreads(threads) }
+        job.batchSize = batch ?? ScoreJob.defaultBatchSize(threads: Parallel.threads)
         job.prepareThreads = prepareThreads
         job.limit = limit
         job.resume = resume
-        if let threads { Parallel.setThreads(threads) }
         return job
     }
 
