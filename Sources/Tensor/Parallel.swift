@@ -16,8 +16,8 @@ public enum Parallel {
 
     private static let pinBLAS: Void = mmssr_blas_set_threads(1)
 
-    /// Number of workers used by `forEach`.
-    public static var threads: Int { width }
+    /// Number of workers used by `forEach`: 1 inside `serially`.
+    public static var threads: Int { mmssr_serial_active() != 0 ? 1 : width }
 
     /// Sets the width of our pool. Call at start-up, before any forward.
     public static func setThreads(_ n: Int) {
@@ -28,7 +28,7 @@ public enum Parallel {
     public static func forEach(_ chunks: Int, _ body: (Int) -> Void) {
         _ = pinBLAS
         if chunks <= 0 { return }
-        if chunks == 1 || width == 1 {
+        if chunks == 1 || threads == 1 {
             for c in 0..<chunks { body(c) }
             return
         }
@@ -38,9 +38,18 @@ public enum Parallel {
         }
     }
 
+    /// Runs `body` with every `forEach` on this thread inline: for a worker that takes a whole forward of
+    /// its own (one image per worker beats splitting each op across workers when an op's rows for the whole
+    /// batch outgrow a core's L2, and the pool does not keep a chunk on the core that holds its rows).
+    public static func serially<T>(_ body: () -> T) -> T {
+        mmssr_serial_enter()
+        defer { mmssr_serial_exit() }
+        return body()
+    }
+
     /// Splits `0..<n` into at most `threads` contiguous ranges and runs them in parallel.
     public static func forRanges(_ n: Int, minPerChunk: Int = 1, _ body: (Range<Int>) -> Void) {
-        let chunks = max(1, min(width, n / max(1, minPerChunk)))
+        let chunks = max(1, min(threads, n / max(1, minPerChunk)))
         forEach(chunks) { c in
             let lo = n * c / chunks, hi = n * (c + 1) / chunks
             if lo < hi { body(lo..<hi) }

@@ -43,6 +43,11 @@ public struct PartClock: Sendable {
 
     public subscript(part: Part) -> Double { seconds[part.rawValue] }
 
+    /// Adds another clock's times (a worker's, when workers run forwards of their own).
+    public mutating func add(_ other: PartClock) {
+        for i in seconds.indices { seconds[i] += other.seconds[i] }
+    }
+
     public static func now() -> Double {
         var t = timespec()
         clock_gettime(CLOCK_MONOTONIC, &t)

@@ -95,7 +95,35 @@ public struct VisionTransformer: Sendable {
     }
 
     /// `hiddenStates`, with the time of each kind of op added to `clock`.
+    ///
+    /// With several workers and images, each worker runs whole forwards of one image at a time: an image's
+    /// activations fit a core's L2 (measured on 2 cores: one image per forward 35 images/s per core, eight
+    /// 22, and eight split op by op over both cores 41 in all). Rows never depend on their batch mates, so
+    /// the result is the same bits either way.
     public func hiddenStates(_ images: [[Float]], clock: inout PartClock) -> Tensor {
+        let workers = min(Parallel.threads, images.count)
+        guard workers > 1 else { return batchHiddenStates(images, clock: &clock) }
+        var states = [Tensor](repeating: Tensor(zeros: [0, config.dim]), count: images.count)
+        var clocks = [PartClock](repeating: PartClock(enabled: clock.isEnabled), count: workers)
+        states.withUnsafeMutableBufferPointer { s in
+            clocks.withUnsafeMutableBufferPointer { c in
+                // Worker w writes only states[i] for its own i and clocks[w].
+                let out = UncheckedSendable((s.baseAddress!, c.baseAddress!))
+                Parallel.forEach(workers) { w in
+                    Parallel.serially {
+                        for i in stride(from: w, to: images.count, by: workers) {
+                            out.value.0[i] = batchHiddenStates([images[i]], clock: &out.value.1[w])
+                        }
+                    }
+                }
+            }
+        }
+        for worker in clocks { clock.add(worker) }
+        return Tensor.concatRows(states)
+    }
+
+    /// One forward over the whole batch, each op split across the workers.
+    func batchHiddenStates(_ images: [[Float]], clock: inout PartClock) -> Tensor {
         clock.start()
         var x = embed(images, clock: &clock)
         let sequences = (0..<images.count).map { $0 * config.tokens ..< ($0 + 1) * config.tokens }

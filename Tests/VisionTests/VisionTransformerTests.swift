@@ -61,6 +61,18 @@ final class VisionTransformerTests: XCTestCase {
         for part in PartClock.Part.allCases { XCTAssertGreaterThan(clock[part], 0, "\(part)") }
     }
 
+    /// Workers running whole forwards of their own images give the bits of one forward over the batch.
+    func testImageParallelForwardEqualsBatchForward() throws {
+        let model = try models().int8
+        let input = floats(try fixture("vit_input_seed1234.bin"))
+        let images = [input, input.map { $0 * 0.5 }, input.reversed()]
+        let saved = Parallel.threads
+        defer { Parallel.setThreads(saved) }
+        Parallel.setThreads(2)
+        var off = PartClock(enabled: false)
+        XCTAssertEqual(model.hiddenStates(images), model.batchHiddenStates(images, clock: &off))
+    }
+
     func cosine(_ a: [Float], _ b: [Float]) -> Float {
         let dot = zip(a, b).map(*).reduce(0, +)
         return dot / (a.map { $0 * $0 }.reduce(0, +).squareRoot() * b.map { $0 * $0 }.reduce(0, +).squareRoot())

@@ -12,6 +12,11 @@
 void mmssr_blas_set_threads(int n);
 int mmssr_blas_get_threads(void);
 
+// This thread runs Parallel's work inline while inside Parallel.serially (nestable).
+void mmssr_serial_enter(void);
+void mmssr_serial_exit(void);
+int mmssr_serial_active(void);
+
 // The kernel set OpenBLAS chose when it loaded ("SkylakeX", "Prescott", ...).
 const char *mmssr_blas_core(void);
 // The OPENBLAS_CORETYPE this CPU's features call for when OpenBLAS fell back to its generic kernels,
