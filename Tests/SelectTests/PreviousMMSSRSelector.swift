@@ -12,45 +12,18 @@ import Scorer
 struct PreviousMMSSRSelector {
     private let store: ScoreStore
     private let options: SelectionOptions
-    private var signature: [Int32] = []
-    /// Labels of signature g: `labels[labelStart[g]..<labelStart[g + 1]]`, in the row's style order.
-    private var labelStart: [Int32] = [0]
-    private var labels: [Int32] = []
-    /// Position of each label in ascending order of its text "style+source", for tie-breaking equal bins.
-    private var labelRank: [Int32] = []
+    /// The bin labels come from the current code (`BinLabels`, unchanged in meaning): the reference is the
+    /// selection logic around them.
+    private let binLabels: BinLabels
+    private var signature: [Int32] { binLabels.signature }
+    private var labelStart: [Int32] { binLabels.labelStart }
+    private var labels: [Int32] { binLabels.labels }
+    private var labelRank: [Int32] { binLabels.rank }
 
     init(store: ScoreStore, options: SelectionOptions) {
         self.store = store
         self.options = options
-        buildLabels()
-    }
-
-    private mutating func buildLabels() {
-        var signatureOf: [UInt64: Int32] = [:]
-        var labelOf: [UInt64: Int32] = [:]
-        var texts: [String] = []
-        signature.reserveCapacity(store.count)
-        for r in 0..<store.count {
-            let src = UInt64(UInt32(store.source[r]))
-            let key = src << 32 | UInt64(UInt32(store.styleSet[r]))
-            if let g = signatureOf[key] { signature.append(g); continue }
-            let g = Int32(signatureOf.count)
-            signatureOf[key] = g
-            signature.append(g)
-            for s in store.styles(of: r) {
-                let labelKey = UInt64(s) << 32 | src
-                if let l = labelOf[labelKey] { labels.append(l); continue }
-                let l = Int32(texts.count)
-                labelOf[labelKey] = l
-                texts.append(store.styleNames[Int(s)] + "+" + store.sourceNames[Int(src)])
-                labels.append(l)
-            }
-            labelStart.append(Int32(labels.count))
-        }
-        // Byte order of UTF-8 equals code-point order, the order Python's `sorted` uses on str.
-        let order = texts.indices.sorted { texts[$0].utf8.lexicographicallyPrecedes(texts[$1].utf8) }
-        labelRank = Array(repeating: 0, count: texts.count)
-        for (rank, id) in order.enumerated() { labelRank[id] = Int32(rank) }
+        binLabels = BinLabels(store: store)
     }
 
     /// Ranks (see `select`) of the ok rows with score_c > threshold, by score descending then idx ascending.
