@@ -397,7 +397,7 @@ AMX_TARGET static void attention_amx_bf16(const float *q, const float *k, const 
                                           size_t d, float scale, float *out, size_t out_stride, float *scratch,
                                           prefetcher *pf) {
     // kb: k row-major in bf16, kts rows of d. vt: v^T in units of key pairs, d rows of vtu units.
-    const size_t kts = round_up(len, 16), vts = round_up(len, 32), vtu = vts / 2, pairs = (len + 1) / 2;
+    const size_t kts = round_up(len, 16), vts = round_up(len, 32), vtu = vts / 2;
     float *kb = scratch, *vt = kb + kts * d / 2, *qt = vt + d * vtu, *s = qt + d / 2 * AT_BLOCK,
           *inv = s + kts * AT_BLOCK, *tmp = inv + AT_BLOCK;
     const __m512i idx = interleave_index();
@@ -511,6 +511,7 @@ void mmssr_attention_heads(int kernel, const mmssr_attention_task *tasks, size_t
             continue;
         }
 #endif
+        (void)kernel, (void)next;  // only the SIMD kernels (x86-64) use them
         attention_scalar(a->q, a->k, a->v, stride, a->len, head_dim, scale, a->out, out_stride, scratch);
     }
 }
