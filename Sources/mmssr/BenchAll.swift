@@ -33,11 +33,7 @@ struct BenchAll: ParsableCommand {
     @Option(help: "Where the generated pool and its images go (kept and reused; shared with `bench e2e`).")
     var dir = "/tmp/mmssr-bench-e2e"
 
-    @Option(help: "int8 model (default: weights/mmssr-small.gguf).")
-    var model: String?
-
-    @Option(name: .customLong("model-f32"), help: "fp32 model (default: weights/mmssr-small-f32.gguf).")
-    var modelF32: String?
+    @OptionGroup var models: BenchModels
 
     func run() throws {
         let start = ScorePipeline.now()
@@ -63,10 +59,7 @@ struct BenchAll: ParsableCommand {
 
         let pool = try SyntheticPool.ensure(dir: dir, count: report.poolSize)
         for fp32 in [false, true] {
-            let path: String
-            if let given = fp32 ? modelF32 : model { path = given } else {
-                do throws(PipelineError) { path = try ModelLocator.locate(fp32: fp32) } catch { throw CLIError(error.description) }
-            }
+            let path = try models.path(fp32: fp32)
             let scorer: ScoringModel
             do { scorer = try ScoringModel(path: path, fp32: fp32) } catch { throw CLIError("cannot use model \(path): \(error)") }
             let precision = fp32 ? "fp32" : "int8"
@@ -256,11 +249,4 @@ private func cpuSeconds() -> Double {
 private func loadAverage() -> Double? {
     var load = [Double](repeating: 0, count: 3)
     return getloadavg(&load, 3) == 3 ? load[0] : nil
-}
-
-private func f(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }
-
-private func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
-    let fill = String(repeating: " ", count: max(0, width - s.count))
-    return right ? fill + s : s + fill
 }

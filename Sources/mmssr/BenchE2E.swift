@@ -35,11 +35,7 @@ struct BenchE2E: ParsableCommand {
     @Option(help: "Where the pool and its images go (kept and reused).")
     var dir = "/tmp/mmssr-bench-e2e"
 
-    @Option(help: "int8 model (default: weights/mmssr-small.gguf).")
-    var model: String?
-
-    @Option(name: .customLong("model-f32"), help: "fp32 model (default: weights/mmssr-small-f32.gguf).")
-    var modelF32: String?
+    @OptionGroup var models: BenchModels
 
     func run() throws {
         let parsedSplits = try splits.split(separator: ",").map { spec -> (Int, Int) in
@@ -53,10 +49,7 @@ struct BenchE2E: ParsableCommand {
         print("pool: \(count) items, 640x480 JPEG each, in \(dir); batch \(batch); \(loadLine())")
         for p in precisions {
             let fp32 = p == "fp32"
-            let path: String
-            if let given = fp32 ? modelF32 : model { path = given } else {
-                do throws(PipelineError) { path = try ModelLocator.locate(fp32: fp32) } catch { throw CLIError(error.description) }
-            }
+            let path = try models.path(fp32: fp32)
             let scorer = try ScoringModel(path: path, fp32: fp32)
             print("\n\(p): \(path) (runs in \(scorer.precision))")
             print(" F+P  samples/s   wall s | read  prepare  forward  write  wait (s) | peak RSS")

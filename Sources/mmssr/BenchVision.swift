@@ -29,11 +29,7 @@ struct BenchVision: ParsableCommand {
     @Option(help: "Precisions to run: int8, fp32 or both separated by commas.")
     var precision = "int8,fp32"
 
-    @Option(help: "int8 model (default: weights/mmssr-small.gguf).")
-    var model: String?
-
-    @Option(name: .customLong("model-f32"), help: "fp32 model (default: weights/mmssr-small-f32.gguf).")
-    var modelF32: String?
+    @OptionGroup var models: BenchModels
 
     func run() throws {
         let batchSizes = batches.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -55,10 +51,7 @@ struct BenchVision: ParsableCommand {
         print("\nprecision  thr  batch   images/s | linear  attention  rest   (share of forward wall time)")
         for name in precisions {
             let fp32 = name == "fp32"
-            let path: String
-            if let given = fp32 ? modelF32 : model { path = given } else {
-                do throws(PipelineError) { path = try ModelLocator.locate(fp32: fp32) } catch { throw CLIError(error.description) }
-            }
+            let path = try models.path(fp32: fp32)
             let tower: VisionTransformer
             do { tower = try VisionTransformer(file: GGUFFile(path: path)) } catch { throw CLIError("cannot use model \(path): \(error)") }
             for threads in cores > 1 ? [1, cores] : [1] {
@@ -85,11 +78,4 @@ struct BenchVision: ParsableCommand {
         var load = [Double](repeating: 0, count: 3)
         if getloadavg(&load, 3) == 3 { print("load average \(f(load[0], 2)) on \(cores) cores (other processes make every figure noisy)") }
     }
-}
-
-private func f(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }
-
-private func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
-    let fill = String(repeating: " ", count: max(0, width - s.count))
-    return right ? fill + s : s + fill
 }

@@ -1,0 +1,12 @@
+import Foundation
+
+// Table cells of the bench reports.
+
+/// `v` with `digits` decimals.
+func f(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }
+
+/// `s` padded with spaces to `width`, on the left when `right` (right-aligned).
+func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
+    let fill = String(repeating: " ", count: max(0, width - s.count))
+    return right ? fill + s : s + fill
+}
