@@ -24,5 +24,3 @@ const char *mmssr_blas_better_core(void) {
 #endif
     return NULL;
 }
-
-const char *mmssr_blas_core(void) { return openblas_get_corename(); }

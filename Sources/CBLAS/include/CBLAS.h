@@ -17,8 +17,6 @@ void mmssr_serial_enter(void);
 void mmssr_serial_exit(void);
 int mmssr_serial_active(void);
 
-// The kernel set OpenBLAS chose when it loaded ("SkylakeX", "Prescott", ...).
-const char *mmssr_blas_core(void);
 // The OPENBLAS_CORETYPE this CPU's features call for when OpenBLAS fell back to its generic kernels,
 // else NULL (also when OPENBLAS_CORETYPE is already set: the user's choice stands).
 const char *mmssr_blas_better_core(void);
