@@ -38,8 +38,7 @@ struct BenchGemm: ParsableCommand {
             print("vpdpbusd zmm measured at \(fmt(vnniPerCycle, 2))/cycle (12 independent chains):"
                 + " machine int8 peak \(fmt(peakMeasured, 0)) GOP/s per core ('%meas')")
         }
-        let blasCore = String(cString: openblas_get_corename())
-        print("OpenBLAS \(blasCore) kernels for sgemm")
+        print(Self.openBLASKernels())
         print("reference peak (issue 3): 128 int8 op/cycle/core = \(fmt(peak128, 0)) GOP/s per core ('%128')")
         print("GOP/s = 2 M N K / time; median of \(repeats) runs [best]; '+q' includes activation quantisation")
         print("1-thread rows use thread CPU time, all-core rows wall time; \(loadAverage())")
@@ -114,6 +113,17 @@ struct BenchGemm: ParsableCommand {
         let fp32 = time(repeats: repeats, cpuTime: threads == 1) { sgemm(x, w, m: m, k: k, n: n, threads: threads) }
         let int8 = time(repeats: repeats, cpuTime: threads == 1) { _ = layer.forward(x) }
         return (kernel, fp32, int8)
+    }
+
+    /// Which OpenBLAS kernels the sgemm column measures, and whether OPENBLAS_CORETYPE holds it below the CPU.
+    static func openBLASKernels() -> String {
+        let core = String(cString: openblas_get_corename())
+        var line = "OpenBLAS \(core) kernels for sgemm"
+        if let forced = getenv("OPENBLAS_CORETYPE"), let better = mmssr_blas_core_above(core) {
+            line += " (OPENBLAS_CORETYPE=\(String(cString: forced)) in the environment; this CPU runs"
+                + " \(String(cString: better)), which is faster: unset it to compare against that)"
+        }
+        return line
     }
 
     /// Reproducible activations [m, k], weights [n, k] and bias [n] for one shape.

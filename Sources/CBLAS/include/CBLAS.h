@@ -17,8 +17,11 @@ void mmssr_serial_enter(void);
 void mmssr_serial_exit(void);
 int mmssr_serial_active(void);
 
-// The OPENBLAS_CORETYPE this CPU's features call for when OpenBLAS fell back to its generic kernels,
-// else NULL (also when OPENBLAS_CORETYPE is already set: the user's choice stands).
+// The OPENBLAS_CORETYPE this CPU's features call for if OpenBLAS kernels named `core` are for an older
+// instruction set (generic SSE3, or AVX2 on an AVX-512 CPU), else NULL.
+const char *mmssr_blas_core_above(const char *core);
+
+// mmssr_blas_core_above(the running core), or NULL (also when OPENBLAS_CORETYPE is already set: the user's choice stands).
 const char *mmssr_blas_better_core(void);
 
 #endif
