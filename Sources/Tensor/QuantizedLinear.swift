@@ -106,18 +106,30 @@ public struct QuantizedLinear: LinearLayer {
     }
 
     public func forward(_ x: Tensor) -> Tensor {
+        newOutput(rows: x.rows) { forward(x, into: $0) }
+    }
+
+    /// `forward(x)` written into `out` (`[x.rows, outFeatures]`), which a caller may reuse across calls so the
+    /// product does not also pay for fresh pages.
+    public func forward(_ x: Tensor, into out: inout Tensor) {
+        precondition(out.shape == [x.rows, outFeatures], "QuantizedLinear: output is \(out.shape), expected [\(x.rows), \(outFeatures)]")
+        guard !out.data.isEmpty else { return }
+        out.data.withUnsafeMutableBufferPointer { forward(x, into: $0.baseAddress!) }
+    }
+
+    private func forward(_ x: Tensor, into out: UnsafeMutablePointer<Float>) {
         precondition(x.cols == inFeatures, "QuantizedLinear: input has \(x.cols) features, expected \(inFeatures)")
         let acts = QuantizedActivations(kernel: kernel, rows: x.rows, cols: inFeatures)
         let plan = WorkSplit(kernel: kernel, rows: x.rows, cols: outFeatures)
         let k = kernel.rawValue, n = Int32(outFeatures), kdim = Int32(inFeatures)
-        return x.data.withUnsafeBufferPointer { xp in
+        x.data.withUnsafeBufferPointer { xp in
             withOptionalPointer(inputScale) { cs in
                 if !plan.byRows {
                     mmssr_qgemm_quantize(k, xp.baseAddress, cs, kdim, 0, Int32(x.rows), acts.buffer, acts.scales)
-                    return product(acts, plan)
+                    return product(acts, plan, into: out)
                 }
                 // Split by rows, each worker quantises exactly the rows it multiplies, a cache block at a time.
-                return output(rows: x.rows) { out, ws, bias in
+                withEpilogue { ws, bias in
                     Parallel.forEach(plan.chunks) { chunk in
                         let r = plan.rows(chunk)
                         mmssr_qgemm_forward(k, packed.pointer, xp.baseAddress, cs, acts.buffer, acts.scales, n, kdim,
@@ -147,15 +159,26 @@ public struct QuantizedLinear: LinearLayer {
     }
 
     public func forward(quantized acts: QuantizedActivations) -> Tensor {
+        newOutput(rows: acts.rows) { forward(quantized: acts, into: $0) }
+    }
+
+    /// `forward(quantized: acts)` written into `out` (`[acts.rows, outFeatures]`).
+    public func forward(quantized acts: QuantizedActivations, into out: inout Tensor) {
+        precondition(out.shape == [acts.rows, outFeatures], "QuantizedLinear: output is \(out.shape), expected [\(acts.rows), \(outFeatures)]")
+        guard !out.data.isEmpty else { return }
+        out.data.withUnsafeMutableBufferPointer { forward(quantized: acts, into: $0.baseAddress!) }
+    }
+
+    private func forward(quantized acts: QuantizedActivations, into out: UnsafeMutablePointer<Float>) {
         precondition(acts.kernel == kernel && acts.cols == inFeatures,
                      "QuantizedLinear: activations quantised for \(acts.kernel) x \(acts.cols), layer is \(kernel) x \(inFeatures)")
-        return product(acts, WorkSplit(kernel: kernel, rows: acts.rows, cols: outFeatures))
+        product(acts, WorkSplit(kernel: kernel, rows: acts.rows, cols: outFeatures), into: out)
     }
 
     /// The GEMM of already quantised rows over `plan`'s chunks.
-    private func product(_ acts: QuantizedActivations, _ plan: WorkSplit) -> Tensor {
+    private func product(_ acts: QuantizedActivations, _ plan: WorkSplit, into out: UnsafeMutablePointer<Float>) {
         let rows = acts.rows, n = outFeatures
-        return output(rows: rows) { out, ws, bias in
+        withEpilogue { ws, bias in
             Parallel.forEach(plan.chunks) { chunk in
                 let r = plan.byRows ? plan.rows(chunk) : 0..<rows
                 let c = plan.byRows ? 0..<n : plan.columns(chunk)
@@ -166,18 +189,22 @@ public struct QuantizedLinear: LinearLayer {
         }
     }
 
-    /// A `[rows, outFeatures]` tensor filled by `fill(out, weightScales, bias)`, which writes every element.
-    private func output(
-        rows: Int, _ fill: (UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?) -> Void
-    ) -> Tensor {
-        let n = outFeatures
-        let data = [Float](unsafeUninitializedCapacity: rows * n) { buffer, count in
-            scales.withUnsafeBufferPointer { ws in
-                withOptionalPointer(bias) { bp in fill(buffer.baseAddress, ws.baseAddress, bp) }
-            }
-            count = rows * n
+    /// `body(weightScales, bias)` with the epilogue's per-column arrays as pointers.
+    private func withEpilogue(_ body: (UnsafePointer<Float>?, UnsafePointer<Float>?) -> Void) {
+        scales.withUnsafeBufferPointer { ws in
+            withOptionalPointer(bias) { bp in body(ws.baseAddress, bp) }
         }
-        return Tensor(shape: [rows, n], data: data)
+    }
+
+    /// A `[rows, outFeatures]` tensor every element of which `fill` writes.
+    private func newOutput(rows: Int, _ fill: (UnsafeMutablePointer<Float>) -> Void) -> Tensor {
+        let count = rows * outFeatures
+        guard count > 0 else { return Tensor(shape: [rows, outFeatures], data: []) }
+        let data = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            fill(buffer.baseAddress!)
+            initialized = count
+        }
+        return Tensor(shape: [rows, outFeatures], data: data)
     }
 }
 

@@ -74,8 +74,8 @@ final class QuantizedLinearTests: XCTestCase {
     }
 
     /// Kernels share the integer sums, so outputs differ only by fp32 rounding of the epilogue; the
-    /// split across workers (by rows or by column panels) and the two-step quantise/forward path change
-    /// nothing at all.
+    /// split across workers (by rows or by column panels), the two-step quantise/forward path and writing
+    /// into a caller's buffer change nothing at all.
     func testKernelsThreadSplitsAndPhasesAgree() {
         var rng = QGemmRandom(seed: 6)
         let saved = Parallel.threads
@@ -92,6 +92,13 @@ final class QuantizedLinearTests: XCTestCase {
                 Parallel.setThreads(3)
                 XCTAssertEqual(layer.forward(x), one, "\(kernel) 3 workers vs 1, \(m)x\(k)x\(n)")
                 XCTAssertEqual(layer.forward(quantized: layer.quantize(x)), one, "\(kernel) two-step, \(m)x\(k)x\(n)")
+                // A reused output buffer, holding another product's values, is overwritten everywhere.
+                var reused = Tensor(shape: [m, n], data: (0..<m * n).map { Float($0) })
+                layer.forward(x, into: &reused)
+                XCTAssertEqual(reused, one, "\(kernel) into a reused buffer, \(m)x\(k)x\(n)")
+                reused = Tensor(shape: [m, n], data: [Float](repeating: .nan, count: m * n))
+                layer.forward(quantized: layer.quantize(x), into: &reused)
+                XCTAssertEqual(reused, one, "\(kernel) two-step into a reused buffer, \(m)x\(k)x\(n)")
                 guard let reference = first else { first = one; continue }
                 for i in 0..<one.count {
                     XCTAssertEqual(one.data[i], reference.data[i], accuracy: 2e-6 * max(1, abs(reference.data[i])),
