@@ -14,7 +14,9 @@ struct BenchGemm: ParsableCommand {
         discussion: """
             Times the encoder (M = 257 x 8) and text-tower (M = 128 x 32) linear shapes on one thread and on \
             all cores. Each figure is the median of --repeats runs after a warm-up, with the best run in \
-            brackets; on a shared machine the best is the better estimate of what the code can do.
+            brackets; on a shared machine the best is the better estimate of what the code can do. All \
+            products of a shape (sgemm, each kernel with and without quantisation, every thread count) run \
+            in the same rounds, one after another, so the ratios between them compare like with like.
             """
     )
 
@@ -40,7 +42,7 @@ struct BenchGemm: ParsableCommand {
         }
         print(Self.openBLASKernels())
         print("reference peak (issue 3): 128 int8 op/cycle/core = \(fmt(peak128, 0)) GOP/s per core ('%128')")
-        print("GOP/s = 2 M N K / time; median of \(repeats) runs [best]; '+q' includes activation quantisation")
+        print("GOP/s = 2 M N K / time; median of \(repeats) rounds [best]; every product of a shape runs once per round; '+q' includes activation quantisation")
         print("1-thread rows use thread CPU time, all-core rows wall time; each product writes into one output"
             + " buffer reused across its runs (as GEMM benchmarks do), so fresh-page faults are not counted")
         print(loadAverage())
@@ -60,46 +62,53 @@ struct BenchGemm: ParsableCommand {
         header += " | %128 +q: " + rated.map { pad("\($0)", 6, right: true) }.joined()
         header += " | x sgemm +q: " + rated.map { pad("\($0)", 6, right: true) }.joined()
         print(header)
-        var best1 = [String: Double](), bestAll = [String: Double]()
+        var speedUps = [String]()
         for (m, k, n) in shapes {
             let (x, w, bias) = Self.inputs(m: m, k: k, n: n)
             let layers = kernels.map {
                 QuantizedLinear.quantizing(weight: w, bias: bias, outFeatures: n, inFeatures: k, kernel: $0)
             }
+            let acts = layers.map { $0.quantize(x) }
             let ops = 2 * Double(m) * Double(n) * Double(k) * 1e-9
             var out = Tensor(zeros: [m, n])
+            // Per thread count: sgemm, then each kernel with and without its quantisation, all in the same rounds.
+            var probes = [Probe]()
             for threads in threadCounts {
-                Parallel.setThreads(threads)
-                var line = "\(pad(m, 5, right: true)) \(pad(k, 5, right: true)) \(pad(n, 5, right: true)) \(pad(threads, 3, right: true)) | "
-                let fp32 = Self.time(repeats: repeats, cpuTime: threads == 1) { Self.sgemm(x, w, into: &out, threads: threads) }
-                line += cell(ops, fp32)
-                var totals = [QuantizedLinear.Kernel: Double]()
-                for (kernel, layer) in zip(kernels, layers) {
-                    let total = Self.time(repeats: repeats, cpuTime: threads == 1) { layer.forward(x, into: &out) }
-                    let acts = layer.quantize(x)
-                    let alone = Self.time(repeats: repeats, cpuTime: threads == 1) { layer.forward(quantized: acts, into: &out) }
-                    line += "| " + cell(ops, total) + cell(ops, alone)
-                    totals[kernel] = total.0
-                    let key = "\(kernel) \(m)x\(k)x\(n)"
-                    if threads == 1 { best1[key] = total.0 } else { bestAll[key] = total.0 }
+                probes.append(Probe(threads: threads) { Self.sgemm(x, w, into: &out, threads: threads) })
+                for (layer, quantized) in zip(layers, acts) {
+                    probes.append(Probe(threads: threads) { layer.forward(x, into: &out) })
+                    probes.append(Probe(threads: threads) { layer.forward(quantized: quantized, into: &out) })
                 }
+            }
+            let times = Self.timeRounds(probes, repeats: repeats)
+            let perThreads = 1 + 2 * kernels.count
+            var withQuantisation = [[QuantizedLinear.Kernel: (Double, Double)]]()
+            for (t, threads) in threadCounts.enumerated() {
+                let row = Array(times[t * perThreads..<(t + 1) * perThreads])
+                let fp32 = row[0]
+                var line = "\(pad(m, 5, right: true)) \(pad(k, 5, right: true)) \(pad(n, 5, right: true)) \(pad(threads, 3, right: true)) | "
+                line += cell(ops, fp32)
+                var totals = [QuantizedLinear.Kernel: (Double, Double)]()
+                for (i, kernel) in kernels.enumerated() {
+                    line += "| " + cell(ops, row[1 + 2 * i]) + cell(ops, row[2 + 2 * i])
+                    totals[kernel] = row[1 + 2 * i]
+                }
+                withQuantisation.append(totals)
                 let cores = Double(threads)
-                line += "|          " + rated.map { percent(ops / totals[$0]!, of: peakMeasured * cores, width: 6) }.joined()
-                line += " |          " + rated.map { percent(ops / totals[$0]!, of: peak128 * cores, width: 6) }.joined()
-                line += " |            " + rated.map { pad("\(fmt(fp32.0 / totals[$0]!, 1))x", 6, right: true) }.joined()
+                line += "|          " + rated.map { percent(ops / totals[$0]!.0, of: peakMeasured * cores, width: 6) }.joined()
+                line += " |          " + rated.map { percent(ops / totals[$0]!.0, of: peak128 * cores, width: 6) }.joined()
+                line += " |            " + rated.map { pad("\(fmt(fp32.0 / totals[$0]!.0, 1))x", 6, right: true) }.joined()
                 print(line)
             }
-        }
-        if threadCounts.count > 1 {
-            print("+q speed-up from 1 to \(all) threads (medians): " + rated.map { "\($0)" }.joined(separator: ", "))
-            for (m, k, n) in shapes {
-                let ratios = rated.compactMap { kernel -> String? in
-                    let key = "\(kernel) \(m)x\(k)x\(n)"
-                    guard let one = best1[key], let many = bestAll[key] else { return nil }
-                    return "\(fmt(one / many, 2))x"
-                }
-                print("  \(m)x\(k)x\(n): " + ratios.joined(separator: ", "))
+            if let one = withQuantisation.first, let many = withQuantisation.last, threadCounts.count > 1 {
+                speedUps.append("  \(m)x\(k)x\(n): " + rated.map {
+                    "\(fmt(one[$0]!.0 / many[$0]!.0, 2))x [\(fmt(one[$0]!.1 / many[$0]!.1, 2))x]"
+                }.joined(separator: ", "))
             }
+        }
+        if !speedUps.isEmpty {
+            print("+q speed-up from 1 to \(all) threads, medians [best runs]: " + rated.map { "\($0)" }.joined(separator: ", "))
+            speedUps.forEach { print($0) }
         }
         print(loadAverage())
     }
@@ -112,10 +121,10 @@ struct BenchGemm: ParsableCommand {
         let kernel = QuantizedLinear.Kernel.allCases.reversed().first { $0.isSupported } ?? .scalar
         let (x, w, bias) = inputs(m: m, k: k, n: n)
         let layer = QuantizedLinear.quantizing(weight: w, bias: bias, outFeatures: n, inFeatures: k, kernel: kernel)
-        Parallel.setThreads(threads)
         var out = Tensor(zeros: [m, n])
-        let fp32 = time(repeats: repeats, cpuTime: threads == 1) { sgemm(x, w, into: &out, threads: threads) }
-        let int8 = time(repeats: repeats, cpuTime: threads == 1) { layer.forward(x, into: &out) }
+        let times = timeRounds([Probe(threads: threads) { sgemm(x, w, into: &out, threads: threads) },
+                                Probe(threads: threads) { layer.forward(x, into: &out) }], repeats: repeats)
+        let (fp32, int8) = (times[0], times[1])
         return (kernel, fp32, int8)
     }
 
@@ -139,19 +148,31 @@ struct BenchGemm: ParsableCommand {
         return (x, w, bias)
     }
 
-    /// (median, best) seconds of `repeats` runs after one warm-up: this thread's CPU time when `cpuTime`
-    /// (one worker: everything runs on the calling thread, and time spent descheduled by neighbours on a
-    /// shared machine is not counted), else wall time.
-    private static func time(repeats: Int, cpuTime: Bool, _ body: () -> Void) -> (Double, Double) {
-        body()
-        var runs = [Double]()
-        for _ in 0..<max(1, repeats) {
-            let t0 = seconds(cpuTime)
-            body()
-            runs.append(seconds(cpuTime) - t0)
+    /// One timed product: the thread count it runs on and the closure that runs it.
+    private struct Probe {
+        let threads: Int
+        let run: () -> Void
+    }
+
+    /// (median, best) seconds per probe over `repeats` rounds after a warm-up round. Every round runs each
+    /// probe once, so a slow spell on a shared host falls on all of them alike and their ratios stay fair.
+    /// 1-thread probes are timed in this thread's CPU time (one worker runs everything on the calling
+    /// thread, and time spent descheduled by neighbours is not counted), the others in wall time.
+    private static func timeRounds(_ probes: [Probe], repeats: Int) -> [(Double, Double)] {
+        var runs = [[Double]](repeating: [], count: probes.count)
+        for round in 0...max(1, repeats) {
+            for (i, probe) in probes.enumerated() {
+                Parallel.setThreads(probe.threads)
+                let cpuTime = probe.threads == 1
+                let t0 = seconds(cpuTime)
+                probe.run()
+                if round > 0 { runs[i].append(seconds(cpuTime) - t0) }
+            }
         }
-        runs.sort()
-        return (runs[runs.count / 2], runs[0])
+        return runs.map { times in
+            let sorted = times.sorted()
+            return (sorted[sorted.count / 2], sorted[0])
+        }
     }
 
     private static func seconds(_ cpuTime: Bool) -> Double {
