@@ -74,7 +74,7 @@ struct BenchGemm: ParsableCommand {
             // Per thread count: sgemm, then each kernel with and without its quantisation, all in the same rounds.
             var probes = [Probe]()
             for threads in threadCounts {
-                probes.append(Probe(threads: threads) { Self.sgemm(x, w, into: &out, threads: threads) })
+                probes.append(Probe(threads: threads) { Self.sgemm(x, w, into: &out) })
                 for (layer, quantized) in zip(layers, acts) {
                     probes.append(Probe(threads: threads) { layer.forward(x, into: &out) })
                     probes.append(Probe(threads: threads) { layer.forward(quantized: quantized, into: &out) })
@@ -122,7 +122,7 @@ struct BenchGemm: ParsableCommand {
         let (x, w, bias) = inputs(m: m, k: k, n: n)
         let layer = QuantizedLinear.quantizing(weight: w, bias: bias, outFeatures: n, inFeatures: k, kernel: kernel)
         var out = Tensor(zeros: [m, n])
-        let times = timeRounds([Probe(threads: threads) { sgemm(x, w, into: &out, threads: threads) },
+        let times = timeRounds([Probe(threads: threads) { sgemm(x, w, into: &out) },
                                 Probe(threads: threads) { layer.forward(x, into: &out) }], repeats: repeats)
         let (fp32, int8) = (times[0], times[1])
         return (kernel, fp32, int8)
@@ -181,13 +181,24 @@ struct BenchGemm: ParsableCommand {
         return Double(t.tv_sec) + 1e-9 * Double(t.tv_nsec)
     }
 
-    /// out = x w^T with OpenBLAS on `threads` threads.
-    private static func sgemm(_ x: Tensor, _ w: [Float], into out: inout Tensor, threads: Int) {
+    /// out = x w^T with OpenBLAS, its rows split over `Parallel`'s workers (the caller has set `threads`), each
+    /// calling single-threaded sgemm on its share: the thread model of the whole program. OpenBLAS's own
+    /// threads would do the same work, but they spin for ~0.1 s after each call and steal the second core
+    /// from the int8 products measured next.
+    private static func sgemm(_ x: Tensor, _ w: [Float], into out: inout Tensor) {
         let (m, k, n) = (x.rows, x.cols, out.cols)
-        mmssr_blas_set_threads(Int32(threads))
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, x.data, Int32(k), w,
-                    Int32(k), 0, &out.data, Int32(n))
-        mmssr_blas_set_threads(1)
+        x.data.withUnsafeBufferPointer { xs in
+            w.withUnsafeBufferPointer { ws in
+                out.data.withUnsafeMutableBufferPointer { os in
+                    let p = UncheckedSendable((xs.baseAddress!, ws.baseAddress!, os.baseAddress!))
+                    Parallel.forRanges(m, minPerChunk: 64) { rows in
+                        let (x, w, o) = p.value
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows.count), Int32(n), Int32(k), 1,
+                                    x + rows.lowerBound * k, Int32(k), w, Int32(k), 0, o + rows.lowerBound * n, Int32(n))
+                    }
+                }
+            }
+        }
     }
 
     private func percent(_ gops: Double, of peak: Double, width: Int = 8) -> String {
