@@ -1,5 +1,6 @@
-// Machine measurements for `mmssr bench gemm`: the core clock and the achievable vpdpbusd rate, so
-// GEMM throughput can be stated as a fraction of this machine's peak rather than a datasheet number.
+// Machine measurements for `mmssr bench gemm`: the core clock and the achievable vpdpbusd (and AVX2
+// vpmaddwd + vpaddd) rates, so GEMM throughput can be stated as a fraction of this machine's peak rather
+// than a datasheet number.
 
 #include "mmssr_qgemm.h"
 
@@ -68,7 +69,39 @@ double mmssr_measure_vnni_per_cycle(double ghz) {
     (void)sink;
     return 12.0 * (double)iterations / best / (ghz * 1e9);
 }
+
+// The AVX2 kernel's exact step: vpmaddwd (16 int16 products summed in pairs) then vpaddd into the int32
+// accumulator, 12 independent accumulators. In assembly: with constant operands the compiler would compute
+// the product once and time only the adds.
+__attribute__((target("avx2"))) static double avx2_seconds(long iterations) {
+    long n = iterations;
+    double t0 = now_seconds();
+#define AVX2_STEP(acc) "vpmaddwd %%ymm13, %%ymm12, %%ymm14\n\tvpaddd %%ymm14, " acc ", " acc "\n\t"
+    __asm__ volatile("vpxor %%ymm12, %%ymm12, %%ymm12\n\tvpxor %%ymm13, %%ymm13, %%ymm13\n\t"
+                     "1:\n\t" AVX2_STEP("%%ymm0") AVX2_STEP("%%ymm1") AVX2_STEP("%%ymm2") AVX2_STEP("%%ymm3")
+                     AVX2_STEP("%%ymm4") AVX2_STEP("%%ymm5") AVX2_STEP("%%ymm6") AVX2_STEP("%%ymm7") AVX2_STEP("%%ymm8")
+                     AVX2_STEP("%%ymm9") AVX2_STEP("%%ymm10") AVX2_STEP("%%ymm11")
+                     "dec %0\n\tjnz 1b\n\tvzeroupper"
+                     : "+r"(n)
+                     :
+                     : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
+                       "xmm12", "xmm13", "xmm14");
+#undef AVX2_STEP
+    return now_seconds() - t0;
+}
+
+double mmssr_measure_avx2_madd_per_cycle(double ghz) {
+    if (!mmssr_qgemm_supported(MMSSR_QK_AVX2) || ghz <= 0) return 0;
+    const long iterations = 20000;
+    double best = 1e30;
+    for (int i = 0; i < 200; i++) {
+        double t = avx2_seconds(iterations);
+        if (t < best) best = t;
+    }
+    return 12.0 * (double)iterations / best / (ghz * 1e9);
+}
 #else
 double mmssr_measure_ghz(void) { return 0; }
 double mmssr_measure_vnni_per_cycle(double ghz) { (void)ghz; return 0; }
+double mmssr_measure_avx2_madd_per_cycle(double ghz) { (void)ghz; return 0; }
 #endif

@@ -31,6 +31,8 @@ struct BenchGemm: ParsableCommand {
         let vnniPerCycle = mmssr_measure_vnni_per_cycle(ghz)
         let peak128 = 128 * ghz
         let peakMeasured = vnniPerCycle * 64 * 2 * ghz
+        let avx2PerCycle = mmssr_measure_avx2_madd_per_cycle(ghz)
+        let avx2Peak = avx2PerCycle * 16 * 2 * ghz
         if ghz > 0 {
             print("clock \(fmt(ghz, 2)) GHz: a chain of dependent register adds (1 cycle each), best of 200 runs of 1 M cycles")
         } else {
@@ -39,6 +41,10 @@ struct BenchGemm: ParsableCommand {
         if vnniPerCycle > 0 {
             print("vpdpbusd zmm measured at \(fmt(vnniPerCycle, 2))/cycle (12 independent chains):"
                 + " machine int8 peak \(fmt(peakMeasured, 0)) GOP/s per core ('%meas')")
+        }
+        if avx2PerCycle > 0 {
+            print("AVX2's exact step (vpmaddwd + vpaddd, ymm) measured at \(fmt(avx2PerCycle, 2))/cycle:"
+                + " AVX2 int8 peak \(fmt(avx2Peak, 0)) GOP/s per core ('avx2 %own': the avx2 kernel against it)")
         }
         print(Self.openBLASKernels())
         print("reference peak (issue 3): 128 int8 op/cycle/core = \(fmt(peak128, 0)) GOP/s per core ('%128')")
@@ -61,6 +67,8 @@ struct BenchGemm: ParsableCommand {
         header += "| %meas +q: " + rated.map { pad("\($0)", 6, right: true) }.joined()
         header += " | %128 +q: " + rated.map { pad("\($0)", 6, right: true) }.joined()
         header += " | x sgemm +q: " + rated.map { pad("\($0)", 6, right: true) }.joined()
+        let showAVX2Own = kernels.contains(.avx2) && avx2Peak > 0
+        if showAVX2Own { header += " | avx2 %own +q" }
         print(header)
         var speedUps = [String]()
         for (m, k, n) in shapes {
@@ -98,6 +106,7 @@ struct BenchGemm: ParsableCommand {
                 line += "|          " + rated.map { percent(ops / totals[$0]!.0, of: peakMeasured * cores, width: 6) }.joined()
                 line += " |          " + rated.map { percent(ops / totals[$0]!.0, of: peak128 * cores, width: 6) }.joined()
                 line += " |            " + rated.map { pad("\(fmt(fp32.0 / totals[$0]!.0, 1))x", 6, right: true) }.joined()
+                if showAVX2Own, let avx2 = totals[.avx2] { line += " | " + percent(ops / avx2.0, of: avx2Peak * cores, width: 12) }
                 print(line)
             }
             if let one = withQuantisation.first, let many = withQuantisation.last, threadCounts.count > 1 {

@@ -72,4 +72,8 @@ double mmssr_measure_ghz(void);
 /// Measured vpdpbusd zmm instructions retired per cycle at `ghz` (0 if VNNI is unsupported).
 double mmssr_measure_vnni_per_cycle(double ghz);
 
+/// Measured ymm vpmaddwd + vpaddd pairs (16 int8-range products accumulated) per cycle at `ghz`: the AVX2
+/// kernel's step (0 if AVX2 is unsupported).
+double mmssr_measure_avx2_madd_per_cycle(double ghz);
+
 #endif
