@@ -1,4 +1,5 @@
 import ArgumentParser
+import CBLAS
 import Foundation
 import Scorer
 import Tensor
@@ -59,11 +60,25 @@ struct PipelineOptions: ParsableArguments {
 
     /// The model, and the identity a checkpoint records so a resume with another model is refused.
     func loadModel() throws(PipelineError) -> (model: ScoringModel, identity: String) {
+        warnIfBatchDependent()
         let path = if let model { model } else { try ModelLocator.locate(fp32: fp32) }
         let loaded: ScoringModel
         do { loaded = try ScoringModel(path: path, fp32: fp32) } catch {
             throw .invalidArgument("cannot use model \(path): \(error)")
         }
         return (loaded, "\(URL(fileURLWithPath: path).standardizedFileURL.path) \(loaded.precision)")
+    }
+
+    /// Shards, resumes and batch sizes give identical tables only if every layer gives a row the same bits
+    /// in any batch; OpenBLAS's kernels decide that for the fp32 parts, so say so when they do not.
+    private func warnIfBatchDependent() {
+        guard !quiet, mmssr_blas_rows_independent() == 0 else { return }
+        var line = "warning: OpenBLAS's \(String(cString: openblas_get_corename())) sgemm rounds a row by its place in"
+            + " the batch on this CPU, so the fp32 layers (text MLP output, heads) can differ in the last bits between"
+            + " shards, batch sizes and single runs"
+        if let forced = getenv("OPENBLAS_CORETYPE") {
+            line += "; OPENBLAS_CORETYPE=\(String(cString: forced)) chose those kernels: unset it to let OpenBLAS pick"
+        }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }

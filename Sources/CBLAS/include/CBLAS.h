@@ -21,6 +21,10 @@ int mmssr_serial_active(void);
 // instruction set (generic SSE3, or AVX2 on an AVX-512 CPU), else NULL.
 const char *mmssr_blas_core_above(const char *core);
 
+// 1 if OpenBLAS's sgemm gives a row the same bits wherever it sits among the rows of a call (what makes fp32
+// Linear batch-independent), 0 if the running kernels round rows by position.
+int mmssr_blas_rows_independent(void);
+
 // mmssr_blas_core_above(the running core), or NULL (also when OPENBLAS_CORETYPE is already set: the user's choice stands).
 const char *mmssr_blas_better_core(void);
 
