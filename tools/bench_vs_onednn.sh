@@ -11,7 +11,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 src="$root/Sources/CBLAS"
 # -O2 as SwiftPM builds the C target in release.
-clang -O2 -I"$src/include" -I"$src" "$src"/qgemm_*.c "$src"/amx.c "$src"/ops_f32.c "$root/tools/bench_vs_onednn.c" \
+clang -O2 -I"$src/include" -I"$src" "$src"/qgemm_*.c "$src"/amx.c "$root/tools/bench_vs_onednn.c" \
     -o "$out/bench" -ldnnl -lpthread -lm
 for threads in 1 $(nproc); do
     # Passive: idle OpenMP workers sleep instead of spinning on the core the next product needs.
