@@ -39,7 +39,7 @@ typedef struct {
 static void *mmssr_run(void *arg) {
     const mmssr_part *p = arg;
     if (p->with_quantisation)
-        mmssr_qgemm_forward(p->kernel, p->packed, p->x, NULL, NULL, p->qa, p->a_scale, p->n, p->k, p->m_lo, p->m_hi,
+        mmssr_qgemm_forward(p->kernel, p->packed, p->x, NULL, p->qa, p->a_scale, p->n, p->k, p->m_lo, p->m_hi,
                             p->w_scale, p->bias, p->out);
     else
         mmssr_qgemm_compute(p->kernel, p->packed, p->x_q, p->n, p->k, p->m_lo, p->m_hi, 0, p->n, p->a_scale,
@@ -95,7 +95,7 @@ int main(int argc, char **argv) {
         void *qa = aligned_alloc(64, (mmssr_qgemm_act_row_bytes(kernel, k) * m + 63) / 64 * 64);
         void *qa_fixed = aligned_alloc(64, (mmssr_qgemm_act_row_bytes(kernel, k) * m + 63) / 64 * 64);
         mmssr_qgemm_pack(kernel, w, n, k, packed);
-        mmssr_qgemm_quantize(kernel, x, NULL, NULL, k, 0, m, qa_fixed, a_scale);
+        mmssr_qgemm_quantize(kernel, x, NULL, k, 0, m, qa_fixed, a_scale);
         // oneDNN multiplies the same integers: mmssr's u8 rows are q + 128 for the VNNI and AMX kernels,
         // and oneDNN takes u8 A as is (the offset only shifts the sums; the work is identical).
         const uint8_t *a_u8 = qa_fixed;

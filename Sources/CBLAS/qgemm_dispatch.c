@@ -1,10 +1,8 @@
 // Kernel selection and the public entry points of mmssr_qgemm.h.
 
-#include "mmssr_ops.h"
 #include "mmssr_qgemm.h"
 #include "qgemm_internal.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 int mmssr_qgemm_supported(int k) {
@@ -84,8 +82,8 @@ size_t mmssr_qgemm_act_row_bytes(int k, int kdim) {
     return qgemm_scalar_act_row_bytes(kdim);
 }
 
-static void quantize(int k, const float *x, const float *col_scale, int kdim, int m_lo, int m_hi, void *qa,
-                     float *a_scale) {
+void mmssr_qgemm_quantize(int k, const float *x, const float *col_scale, int kdim, int m_lo, int m_hi, void *qa,
+                          float *a_scale) {
     (void)k;
 #if defined(__x86_64__)
     if (k == MMSSR_QK_AVX2) { qgemm_avx2_quantize(x, col_scale, kdim, m_lo, m_hi, qa, a_scale); return; }
@@ -93,29 +91,6 @@ static void quantize(int k, const float *x, const float *col_scale, int kdim, in
     if (k == MMSSR_QK_AMX) { qgemm_amx_quantize(x, col_scale, kdim, m_lo, m_hi, qa, a_scale); return; }
 #endif
     qgemm_scalar_quantize(x, col_scale, kdim, m_lo, m_hi, qa, a_scale);
-}
-
-void mmssr_qgemm_quantize(int k, const float *x, const mmssr_row_op *op, const float *col_scale, int kdim, int m_lo,
-                          int m_hi, void *qa, float *a_scale) {
-    if (!op || op->kind == MMSSR_ROWS_AS_IS) {
-        quantize(k, x, col_scale, kdim, m_lo, m_hi, qa, a_scale);
-        return;
-    }
-    // One row at a time through an L1-sized buffer (on the heap only for rows wider than it).
-    float stack_row[4096];
-    float *row = kdim <= 4096 ? stack_row : malloc(sizeof(float) * (size_t)kdim);
-    if (!row) abort();
-    const size_t row_bytes = mmssr_qgemm_act_row_bytes(k, kdim);
-    for (int m = m_lo; m < m_hi; m++) {
-        const float *src = x + (size_t)m * kdim;
-        switch (op->kind) {
-        case MMSSR_ROWS_LAYERNORM: mmssr_layernorm_rows(src, row, 1, (size_t)kdim, op->weight, op->bias, op->eps); break;
-        case MMSSR_ROWS_GELU_ERF: memcpy(row, src, sizeof(float) * (size_t)kdim); mmssr_gelu_erf(row, (size_t)kdim); break;
-        default: memcpy(row, src, sizeof(float) * (size_t)kdim); mmssr_gelu_tanh(row, (size_t)kdim); break;
-        }
-        quantize(k, row, col_scale, kdim, 0, 1, (char *)qa + (size_t)m * row_bytes, a_scale + m);
-    }
-    if (row != stack_row) free(row);
 }
 
 static void compute(int k, const void *packed, const void *qa, int kdim, int m_lo, int m_hi, int n_lo, int n_hi,
@@ -145,15 +120,14 @@ int mmssr_qgemm_cache_rows(int k) {
     return 48;
 }
 
-void mmssr_qgemm_forward(int k, const void *packed, const float *x, const mmssr_row_op *op, const float *col_scale, void *qa,
-                         float *a_scale, int n, int kdim, int m_lo, int m_hi, const float *w_scale, const float *bias,
-                         float *out) {
+void mmssr_qgemm_forward(int k, const void *packed, const float *x, const float *col_scale, void *qa, float *a_scale, int n, int kdim,
+                         int m_lo, int m_hi, const float *w_scale, const float *bias, float *out) {
     const int block = mmssr_qgemm_cache_rows(k);
     for (int m = m_lo; m < m_hi; m += block) {
         const int hi = m_hi - m < block ? m_hi : m + block;
         const int next = m_hi - hi < block ? m_hi - hi : block;
         const qgemm_epilogue ep = {n, a_scale, w_scale, bias, out, NULL, x + (size_t)hi * kdim, next};
-        mmssr_qgemm_quantize(k, x, op, col_scale, kdim, m, hi, qa, a_scale);
+        mmssr_qgemm_quantize(k, x, col_scale, kdim, m, hi, qa, a_scale);
         compute(k, packed, qa, kdim, m, hi, 0, n, &ep);
     }
 }

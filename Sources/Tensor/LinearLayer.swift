@@ -6,10 +6,4 @@ public protocol LinearLayer: Sendable {
     var inFeatures: Int { get }
     var outFeatures: Int { get }
     func forward(_ x: Tensor) -> Tensor
-    /// `forward(op(x))`. An int8 layer fuses `op` into its activation quantisation, with the same result.
-    func forward(_ x: Tensor, after op: RowOp) -> Tensor
-}
-
-extension LinearLayer {
-    public func forward(_ x: Tensor, after op: RowOp) -> Tensor { forward(op(x)) }
 }

@@ -106,72 +106,56 @@ public struct QuantizedLinear: LinearLayer {
     }
 
     public func forward(_ x: Tensor) -> Tensor {
-        newOutput(rows: x.rows) { forward(x, after: nil, into: $0) }
+        newOutput(rows: x.rows) { forward(x, into: $0) }
     }
 
-    /// `forward(op(x))` with `op` fused into the quantisation: each row of `op(x)` is quantised while still
-    /// in L1, so the op's fp32 output never goes through memory. Same result as the two steps.
-    public func forward(_ x: Tensor, after op: RowOp) -> Tensor {
-        newOutput(rows: x.rows) { forward(x, after: op, into: $0) }
-    }
-
-    /// `forward(x)` (or `forward(x, after: op)`) written into `out` (`[x.rows, outFeatures]`), which a caller
-    /// may reuse across calls so the product does not also pay for fresh pages.
-    public func forward(_ x: Tensor, after op: RowOp? = nil, into out: inout Tensor) {
+    /// `forward(x)` written into `out` (`[x.rows, outFeatures]`), which a caller may reuse across calls so the
+    /// product does not also pay for fresh pages.
+    public func forward(_ x: Tensor, into out: inout Tensor) {
         precondition(out.shape == [x.rows, outFeatures], "QuantizedLinear: output is \(out.shape), expected [\(x.rows), \(outFeatures)]")
         guard !out.data.isEmpty else { return }
-        out.data.withUnsafeMutableBufferPointer { forward(x, after: op, into: $0.baseAddress!) }
+        out.data.withUnsafeMutableBufferPointer { forward(x, into: $0.baseAddress!) }
     }
 
-    private func forward(_ x: Tensor, after op: RowOp?, into out: UnsafeMutablePointer<Float>) {
+    private func forward(_ x: Tensor, into out: UnsafeMutablePointer<Float>) {
         precondition(x.cols == inFeatures, "QuantizedLinear: input has \(x.cols) features, expected \(inFeatures)")
         let acts = QuantizedActivations(kernel: kernel, rows: x.rows, cols: inFeatures)
         let plan = WorkSplit(kernel: kernel, rows: x.rows, cols: outFeatures)
         let k = kernel.rawValue, n = Int32(outFeatures), kdim = Int32(inFeatures)
-        withInputs(x, op) { xp, rowOp, cs in
-            if !plan.byRows {
-                mmssr_qgemm_quantize(k, xp, rowOp, cs, kdim, 0, Int32(x.rows), acts.buffer, acts.scales)
-                return product(acts, plan, into: out)
-            }
-            // Split by rows, each worker quantises exactly the rows it multiplies, a cache block at a time.
-            withEpilogue { ws, bias in
-                Parallel.forEach(plan.chunks) { chunk in
-                    let r = plan.rows(chunk)
-                    mmssr_qgemm_forward(k, packed.pointer, xp, rowOp, cs, acts.buffer, acts.scales, n, kdim,
-                                        Int32(r.lowerBound), Int32(r.upperBound), ws, bias, out)
+        x.data.withUnsafeBufferPointer { xp in
+            withOptionalPointer(inputScale) { cs in
+                if !plan.byRows {
+                    mmssr_qgemm_quantize(k, xp.baseAddress, cs, kdim, 0, Int32(x.rows), acts.buffer, acts.scales)
+                    return product(acts, plan, into: out)
+                }
+                // Split by rows, each worker quantises exactly the rows it multiplies, a cache block at a time.
+                withEpilogue { ws, bias in
+                    Parallel.forEach(plan.chunks) { chunk in
+                        let r = plan.rows(chunk)
+                        mmssr_qgemm_forward(k, packed.pointer, xp.baseAddress, cs, acts.buffer, acts.scales, n, kdim,
+                                            Int32(r.lowerBound), Int32(r.upperBound), ws, bias, out)
+                    }
                 }
             }
         }
     }
 
-    /// Quantises the rows of `x` (of `op(x)` when given) for `forward(quantized:)`; the two together equal
-    /// `forward(x)` (`forward(x, after: op)`). Separate so the quantisation cost can be measured on its own.
-    public func quantize(_ x: Tensor, after op: RowOp? = nil) -> QuantizedActivations {
+    /// Quantises the rows of `x` for `forward(quantized:)`; the two together equal `forward(x)`.
+    /// Separate so the quantisation cost can be measured on its own.
+    public func quantize(_ x: Tensor) -> QuantizedActivations {
         precondition(x.cols == inFeatures, "QuantizedLinear: input has \(x.cols) features, expected \(inFeatures)")
         let acts = QuantizedActivations(kernel: kernel, rows: x.rows, cols: inFeatures)
         let plan = WorkSplit(kernel: kernel, rows: x.rows, cols: inFeatures)
-        withInputs(x, op) { xp, rowOp, cs in
-            Parallel.forEach(plan.rowChunks) { chunk in
-                let r = plan.rows(chunk)
-                mmssr_qgemm_quantize(kernel.rawValue, xp, rowOp, cs, Int32(inFeatures), Int32(r.lowerBound),
-                                     Int32(r.upperBound), acts.buffer, acts.scales)
+        x.data.withUnsafeBufferPointer { xp in
+            withOptionalPointer(inputScale) { cs in
+                Parallel.forEach(plan.rowChunks) { chunk in
+                    let r = plan.rows(chunk)
+                    mmssr_qgemm_quantize(kernel.rawValue, xp.baseAddress, cs, Int32(inFeatures), Int32(r.lowerBound),
+                                         Int32(r.upperBound), acts.buffer, acts.scales)
+                }
             }
         }
         return acts
-    }
-
-    /// `body(x, op, inputScale)` as the C quantiser takes them.
-    private func withInputs<R>(
-        _ x: Tensor, _ op: RowOp?,
-        _ body: (UnsafePointer<Float>?, UnsafePointer<mmssr_row_op>?, UnsafePointer<Float>?) -> R
-    ) -> R {
-        precondition(op?.features.map { $0 == inFeatures } ?? true, "QuantizedLinear: the row op expects \(op?.features ?? 0) features, layer has \(inFeatures)")
-        return x.data.withUnsafeBufferPointer { xp in
-            withOptionalPointer(inputScale) { cs in
-                guard let op else { return body(xp.baseAddress, nil, cs) }
-                return op.withDescriptor { body(xp.baseAddress, $0, cs) }
-            }
-        }
     }
 
     public func forward(quantized acts: QuantizedActivations) -> Tensor {

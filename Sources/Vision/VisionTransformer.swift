@@ -192,9 +192,9 @@ public struct VisionTransformer: Sendable {
     /// One pre-norm block. `x` is consumed so the residual additions update its storage in place.
     func forward(_ b: Block, _ x: consuming Tensor, _ sequences: [Range<Int>], clock: inout PartClock) -> Tensor {
         let dh = config.dim / config.heads
-        // The norms and the GELU run inside the linear layers that consume them (fused into the int8
-        // quantisation; the fp32 layers apply them first), so the clock counts them as linear time.
-        let qkv = b.qkv.forward(x, after: .layerNorm(b.norm1))
+        let normed = b.norm1.forward(x)
+        clock.mark(.other)
+        let qkv = b.qkv.forward(normed)
         clock.mark(.linear)
         let attended = multiHeadAttention(qkv: qkv, heads: config.heads, sequences: sequences,
                                           scale: 1 / Float(dh).squareRoot(), precision: attentionPrecision)
@@ -202,9 +202,13 @@ public struct VisionTransformer: Sendable {
         let projected = b.out.forward(attended)
         clock.mark(.linear)
         let x = (consume x).addingScaled(projected, channelScale: b.layerScale1)
-        let hidden = b.fc1.forward(x, after: .layerNorm(b.norm2))
+        let normed2 = b.norm2.forward(x)
+        clock.mark(.other)
+        let hidden = b.fc1.forward(normed2)
         clock.mark(.linear)
-        let mlp = b.fc2.forward(hidden, after: .gelu(.erf))
+        let activated = GELU.erf(consume hidden)
+        clock.mark(.other)
+        let mlp = b.fc2.forward(activated)
         clock.mark(.linear)
         let out = (consume x).addingScaled(mlp, channelScale: b.layerScale2)
         clock.mark(.other)

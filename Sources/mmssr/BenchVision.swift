@@ -16,8 +16,8 @@ struct BenchVision: ParsableCommand {
             Decodes and preprocesses generated 640x480 JPEGs (images/s on all cores), then runs the DINOv2 \
             forward on them for each precision (int8, fp32), thread count (1, all cores) and batch (--batches). \
             images/s is the median of --repeats timed forwards after one warm-up. The shares split the \
-            forward's wall time into the linear layers (GEMMs with their activation quantisation and the \
-            LayerNorm or GELU fused into it), attention and the rest (residuals, final norm, patch layout). About 2 minutes on 2 idle cores.
+            forward's wall time into the linear layers (GEMMs with their activation quantisation), attention \
+            and the rest (LayerNorm, GELU, residuals, patch layout). About 2 minutes on 2 idle cores.
             """)
 
     @Option(help: "Batch sizes, separated by commas.")

@@ -62,8 +62,8 @@ struct QGemmRun {
         let rowCut = rowSplit ?? m, colCut = colSplit ?? n
         x.withUnsafeBufferPointer { xp in
             // Quantise in two row ranges to exercise the per-worker path.
-            mmssr_qgemm_quantize(kernel, xp.baseAddress, nil, colScale, Int32(k), 0, Int32(rowCut), qa, &scales)
-            mmssr_qgemm_quantize(kernel, xp.baseAddress, nil, colScale, Int32(k), Int32(rowCut), Int32(m), qa, &scales)
+            mmssr_qgemm_quantize(kernel, xp.baseAddress, colScale, Int32(k), 0, Int32(rowCut), qa, &scales)
+            mmssr_qgemm_quantize(kernel, xp.baseAddress, colScale, Int32(k), Int32(rowCut), Int32(m), qa, &scales)
         }
         for (r0, r1) in [(0, rowCut), (rowCut, m)] where r0 < r1 {
             for (c0, c1) in [(0, colCut), (colCut, n)] where c0 < c1 {

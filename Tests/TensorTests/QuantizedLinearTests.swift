@@ -108,41 +108,6 @@ final class QuantizedLinearTests: XCTestCase {
         }
     }
 
-    /// A row op fused into the quantisation (LayerNorm, GELU in both forms) gives exactly the layer applied
-    /// to the op's output: on every kernel, split by rows and by columns, on 1 and 3 workers, with SmoothQuant's
-    /// multiplier, one step and two; rows wider than the fused path's 4096-value stack buffer included.
-    /// fp32 `Linear` takes the protocol's default (the op, then the layer), checked the same way.
-    func testRowOpFusedIntoQuantisationEqualsTheOpFirst() {
-        var rng = QGemmRandom(seed: 8)
-        let saved = Parallel.threads
-        defer { Parallel.setThreads(saved) }
-        for (m, k, n) in [(3, 33, 70), (70, 130, 40), (200, 384, 64), (5, 4100, 20)] {
-            let x = Tensor(shape: [m, k], data: rng.activations(rows: m, cols: k))
-            let norm = LayerNorm(weight: (0..<k).map { _ in 1 + rng.normal(0.3) }, bias: (0..<k).map { _ in rng.normal(0.5) },
-                                 eps: 1e-6)
-            let w = rng.int8s(n * k), scales = (0..<n).map { _ in Float(rng.int(1...100)) / 1000 }
-            let b = (0..<n).map { _ in rng.normal(1) }, smooth = rng.channelScales(k)
-            for (name, op) in [("layerNorm", RowOp.layerNorm(norm)), ("gelu erf", .gelu(.erf)), ("gelu tanh", .gelu(.tanh))] {
-                let applied = op(x)
-                for kernel in kernels {
-                    for inputScale in [nil, smooth] {
-                        let layer = QuantizedLinear(weight: w, scales: scales, bias: b, outFeatures: n, inFeatures: k,
-                                                    inputScale: inputScale, kernel: kernel)
-                        let what = "\(name) \(kernel) smooth \(inputScale != nil) \(m)x\(k)x\(n)"
-                        for threads in [1, 3] {
-                            Parallel.setThreads(threads)
-                            let want = layer.forward(applied)
-                            XCTAssertEqual(layer.forward(x, after: op), want, "\(what), \(threads) workers")
-                            XCTAssertEqual(layer.forward(quantized: layer.quantize(x, after: op)), want, "\(what) two-step")
-                        }
-                    }
-                }
-                let fp32 = Linear(weight: (0..<n * k).map { _ in rng.normal(0.05) }, bias: b, outFeatures: n, inFeatures: k)
-                XCTAssertEqual(fp32.forward(x, after: op), fp32.forward(applied), "fp32 \(name) \(m)x\(k)x\(n)")
-            }
-        }
-    }
-
     /// SmoothQuant's fused input multiplier: the layer with `inputScale` equals the plain layer on inputs
     /// already multiplied, bit for bit, on both the one-step (row split) and two-step paths.
     func testInputScaleEqualsPrescaledInput() {

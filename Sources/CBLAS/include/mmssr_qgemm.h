@@ -43,27 +43,11 @@ void mmssr_qgemm_pack(int k, const int8_t *w, int n, int kdim, void *dst);
 /// Bytes of one quantised activation row for kernel `k` (rows are laid out at this stride).
 size_t mmssr_qgemm_act_row_bytes(int k, int kdim);
 
-/// The op that produced a layer's input, applied to each row just before the row is quantised: its fp32
-/// result is quantised while still in L1 instead of being written out and read back. The integers are
-/// those of running the op over the whole matrix first.
-typedef enum {
-    MMSSR_ROWS_AS_IS = 0,
-    MMSSR_ROWS_LAYERNORM = 1,  // mmssr_layernorm_rows with weight, bias, eps
-    MMSSR_ROWS_GELU_ERF = 2,   // mmssr_gelu_erf
-    MMSSR_ROWS_GELU_TANH = 3,  // mmssr_gelu_tanh
-} mmssr_row_op_kind;
-
-typedef struct {
-    int kind;                    // mmssr_row_op_kind
-    const float *weight, *bias;  // LayerNorm's, kdim values each
-    float eps;
-} mmssr_row_op;
-
-/// Quantises rows [m_lo, m_hi) of row-major fp32 op(x[*, kdim]) into qa (row stride act_row_bytes) and
-/// writes each row's scale to a_scale[m]; op may be NULL (the rows as they are). If col_scale is not NULL,
-/// y[m][k] * col_scale[k] is quantised instead of y[m][k] (SmoothQuant's per-channel division, as a multiplier).
-void mmssr_qgemm_quantize(int k, const float *x, const mmssr_row_op *op, const float *col_scale, int kdim, int m_lo,
-                          int m_hi, void *qa, float *a_scale);
+/// Quantises rows [m_lo, m_hi) of row-major fp32 x[*, kdim] into qa (row stride act_row_bytes) and
+/// writes each row's scale to a_scale[m]. If col_scale is not NULL, x[m][k] * col_scale[k] is quantised
+/// instead of x[m][k] (SmoothQuant's per-channel division, as a multiplier).
+void mmssr_qgemm_quantize(int k, const float *x, const float *col_scale, int kdim, int m_lo, int m_hi, void *qa,
+                          float *a_scale);
 
 /// Rows [m_lo, m_hi) x columns [n_lo, n_hi) of the product (n_lo a multiple of the panel width).
 /// If out_i32 is non-NULL it receives the exact integer sums (row stride n), else out (row stride n)
@@ -76,13 +60,11 @@ void mmssr_qgemm_compute(int k, const void *packed, const void *qa, int n, int k
 /// Rows per cache block of mmssr_qgemm_forward.
 int mmssr_qgemm_cache_rows(int k);
 
-/// Quantise-and-multiply (op as in mmssr_qgemm_quantize) for rows [m_lo, m_hi) and all columns, block by
-/// block of cache_rows rows so each
+/// Quantise-and-multiply for rows [m_lo, m_hi) and all columns, block by block of cache_rows rows so each
 /// block's quantised rows are still in cache when multiplied, and the next block's fp32 rows are
 /// prefetched while the current one is multiplied. Same results as quantize + compute.
-void mmssr_qgemm_forward(int k, const void *packed, const float *x, const mmssr_row_op *op, const float *col_scale, void *qa,
-                         float *a_scale, int n, int kdim, int m_lo, int m_hi, const float *w_scale, const float *bias,
-                         float *out);
+void mmssr_qgemm_forward(int k, const void *packed, const float *x, const float *col_scale, void *qa, float *a_scale, int n, int kdim,
+                         int m_lo, int m_hi, const float *w_scale, const float *bias, float *out);
 
 /// Core clock in GHz, from a chain of dependent 1-cycle adds timed against the wall clock.
 double mmssr_measure_ghz(void);
