@@ -12,8 +12,8 @@ struct BenchGemm: ParsableCommand {
         commandName: "gemm",
         abstract: "GEMM throughput: fp32 sgemm vs int8 kernels.",
         discussion: """
-            Times the encoder (M = 257 x 8) and text-tower (M = 128 x 32) linear shapes, and the encoder's MLP \
-            on one image (M = 257: each scoring worker runs whole images), on one thread and on all cores. Each figure is the median of --repeats runs after a warm-up, with the best run in \
+            Times the encoder (M = 257 x 8) and text-tower (M = 128 x 32) linear shapes on one thread and on \
+            all cores, and the encoder's MLP on one image (M = 257) on one thread, as each scoring worker runs it. Each figure is the median of --repeats runs after a warm-up, with the best run in \
             brackets; on a shared machine the best is the better estimate of what the code can do. All \
             products of a shape (sgemm, each kernel with and without quantisation, every thread count) run \
             in the same rounds, one after another, so the ratios between them compare like with like.
@@ -54,7 +54,8 @@ struct BenchGemm: ParsableCommand {
         print(loadAverage())
 
         let kernels = QuantizedLinear.Kernel.allCases.reversed().filter { $0.isSupported && !(noScalar && $0 == .scalar) }
-        // The last two: the encoder's MLP on one image, as `mmssr score` runs it (each worker takes whole images).
+        // The last two: the encoder's MLP on one image, as `mmssr score` runs it (each worker takes whole
+        // images, on one thread).
         let shapes = [(2056, 384, 1152), (2056, 384, 384), (2056, 384, 1536), (2056, 1536, 384),
                       (4096, 384, 384), (4096, 384, 1536), (4096, 1536, 384), (257, 384, 1536), (257, 1536, 384)]
         let all = Parallel.threads
@@ -82,7 +83,9 @@ struct BenchGemm: ParsableCommand {
             var out = Tensor(zeros: [m, n])
             // Per thread count: sgemm, then each kernel with and without its quantisation, all in the same rounds.
             var probes = [Probe]()
-            for threads in threadCounts {
+            // One image is never split across workers when scoring, so its shapes run on one thread only.
+            let shapeThreads = m == 257 ? [1] : threadCounts
+            for threads in shapeThreads {
                 probes.append(Probe(threads: threads) { Self.sgemm(x, w, into: &out) })
                 for (layer, quantized) in zip(layers, acts) {
                     probes.append(Probe(threads: threads) { layer.forward(x, into: &out) })
@@ -92,7 +95,7 @@ struct BenchGemm: ParsableCommand {
             let times = Self.timeRounds(probes, repeats: repeats)
             let perThreads = 1 + 2 * kernels.count
             var withQuantisation = [[QuantizedLinear.Kernel: (Double, Double)]]()
-            for (t, threads) in threadCounts.enumerated() {
+            for (t, threads) in shapeThreads.enumerated() {
                 let row = Array(times[t * perThreads..<(t + 1) * perThreads])
                 let fp32 = row[0]
                 var line = "\(pad(m, 5, right: true)) \(pad(k, 5, right: true)) \(pad(n, 5, right: true)) \(pad(threads, 3, right: true)) | "
@@ -110,7 +113,7 @@ struct BenchGemm: ParsableCommand {
                 if showAVX2Own, let avx2 = totals[.avx2] { line += " | " + percent(ops / avx2.0, of: avx2Peak * cores, width: 12) }
                 print(line)
             }
-            if let one = withQuantisation.first, let many = withQuantisation.last, threadCounts.count > 1 {
+            if let one = withQuantisation.first, let many = withQuantisation.last, shapeThreads.count > 1 {
                 speedUps.append("  \(m)x\(k)x\(n): " + rated.map {
                     "\(fmt(one[$0]!.0 / many[$0]!.0, 2))x [\(fmt(one[$0]!.1 / many[$0]!.1, 2))x]"
                 }.joined(separator: ", "))
