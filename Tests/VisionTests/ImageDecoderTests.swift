@@ -160,7 +160,7 @@ final class ImageDecoderTests: XCTestCase {
 }
 
 /// A small deterministic generator for the corruption test.
-struct SplitMix {
+struct SplitMix: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
