@@ -119,6 +119,7 @@ struct BenchGemm: ParsableCommand {
                 }.joined(separator: ", "))
             }
         }
+        Parallel.setThreads(all)
         if !speedUps.isEmpty {
             print("+q speed-up from 1 to \(all) threads, medians [best runs]: " + rated.map { "\($0)" }.joined(separator: ", "))
             speedUps.forEach { print($0) }
