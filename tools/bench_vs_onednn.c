@@ -1,8 +1,8 @@
 // mmssr's int8 GEMM beside oneDNN's dnnl_gemm_u8s8s32 (Debian's libdnnl) on the `mmssr bench gemm` shapes,
 // in one run: a well-tuned vendor library as the yardstick for "fraction of peak". Built and run by
 // tools/bench_vs_onednn.sh. Both sides get the same int8 operands; every round runs each product once
-// (so a slow spell on a shared host falls on all alike); 1-thread figures use thread CPU time, 2-thread
-// figures wall time. What each side does per call:
+// (so a slow spell on a shared host falls on all alike); 1-thread figures use thread CPU time, figures on
+// more threads wall time. What each side does per call:
 //   oneDNN  u8 A x s8 B^T -> int32 C: packs both operands on every call, no dequantisation.
 //   mmssr   prepacked weights, int8 rows -> fp32 with both scales and the bias ('kernel'), and the same
 //           from fp32 rows including their per-row quantisation ('+q', what QuantizedLinear.forward does).
@@ -104,7 +104,10 @@ int main(int argc, char **argv) {
         double runs[3][ROUNDS];
         for (int r = -1; r < ROUNDS; r++) {
             double t0 = seconds(threads == 1);
-            dnnl_gemm_u8s8s32('N', 'T', 'F', m, n, k, 1.0f, a_u8, stride, 0, w, k, 0, 0.0f, c, n, &c_offset);
+            if (dnnl_gemm_u8s8s32('N', 'T', 'F', m, n, k, 1.0f, a_u8, stride, 0, w, k, 0, 0.0f, c, n, &c_offset) != dnnl_success) {
+                fprintf(stderr, "dnnl_gemm_u8s8s32 failed on %dx%dx%d\n", m, k, n);
+                return 1;
+            }
             double t1 = seconds(threads == 1);
             base.with_quantisation = 0;
             mmssr_product(base, m, threads);
@@ -120,7 +123,9 @@ int main(int argc, char **argv) {
         for (int i = 0; i < 3; i++) {
             qsort(runs[i], ROUNDS, sizeof(double), by_value);
             median[i] = runs[i][ROUNDS / 2];
-            printf(" | %5.0f [%5.0f] %4.0f%%", ops / median[i], ops / runs[i][0], 100 * ops / median[i] / peak);
+            printf(" | %5.0f [%5.0f] ", ops / median[i], ops / runs[i][0]);
+            if (peak > 0) printf("%4.0f%%", 100 * ops / median[i] / peak);
+            else printf("    -");
         }
         printf(" | %.2fx\n", median[0] / median[1]);
         free(x), free(w_scale), free(bias), free(out), free(a_scale), free(w), free(c), free(packed), free(qa), free(qa_fixed);

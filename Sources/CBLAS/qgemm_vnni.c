@@ -125,7 +125,7 @@ static inline __attribute__((always_inline)) VNNI_TARGET void vnni_block(
         const __m512i start = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_load_si512((const void *)(corr + n0 + v * 16)));
         for (int r = 0; r < mr; r++) acc[r][v] = start;
     }
-    // The output lines are cold (a fresh activation buffer): ask for them now so their read-for-ownership
+    // The output lines may be cold (a fresh activation buffer): ask for them now so their read-for-ownership
     // overlaps the k loop instead of stalling the stores at the end.
     for (int r = 0; r < mr; r++)
         for (int v = 0; v < nv; v++) {
@@ -139,7 +139,7 @@ static inline __attribute__((always_inline)) VNNI_TARGET void vnni_block(
     const size_t groups = kp / 4, b_step = (size_t)width * 4;
     const size_t pf_groups = pf_to > pf_from ? (size_t)(pf_to - pf_from + 127) / 128 : 0;
     const char *pf = pf_from;
-    const uint8_t *a0 = a, *a3 = a + 3 * kp;
+    const uint8_t *a0 = a, *a3 = a + (mr > 3 ? 3 : 0) * kp;  // a block of 3 rows or fewer has no row 3
     const int8_t *b = panel;
     for (size_t g = 0; g < groups; g++, a0 += 4, a3 += 4, b += b_step) {
         if (g < pf_groups) {

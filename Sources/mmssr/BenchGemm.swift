@@ -13,14 +13,16 @@ struct BenchGemm: ParsableCommand {
         abstract: "GEMM throughput: fp32 sgemm vs int8 kernels.",
         discussion: """
             Times the encoder (M = 257 x 8) and text-tower (M = 128 x 32) linear shapes on one thread and on \
-            all cores, and the encoder's MLP on one image (M = 257) on one thread, as each scoring worker runs it. Each figure is the median of --repeats runs after a warm-up, with the best run in \
-            brackets; on a shared machine the best is the better estimate of what the code can do. All \
-            products of a shape (sgemm, each kernel with and without quantisation, every thread count) run \
-            in the same rounds, one after another, so the ratios between them compare like with like.
+            all cores, and the encoder's MLP on one image (M = 257) on one thread, as each scoring worker runs \
+            it. All products of a shape (sgemm, each kernel with and without quantisation, every thread count) \
+            run once per round, one after another, so a slow spell on a shared host falls on all of them and \
+            their ratios compare like with like. Each figure is the median of --repeats rounds after a warm-up \
+            round, with the best in brackets: on a shared machine the best is the better estimate of what the \
+            code can do.
             """
     )
 
-    @Option(help: "Timed runs per measurement.")
+    @Option(help: "Timed rounds (each runs every product of a shape once).")
     var repeats = 7
 
     @Flag(help: "Skip the scalar kernel (slow).")
@@ -146,7 +148,7 @@ struct BenchGemm: ParsableCommand {
     static func openBLASKernels() -> String {
         let core = String(cString: openblas_get_corename())
         var line = "OpenBLAS \(core) kernels for sgemm"
-        if let forced = getenv("OPENBLAS_CORETYPE"), let better = mmssr_blas_core_above(core) {
+        if let forced = mmssr_blas_user_core(), let better = mmssr_blas_core_above(core) {
             line += " (OPENBLAS_CORETYPE=\(String(cString: forced)) in the environment; this CPU runs"
                 + " \(String(cString: better)), which is faster: unset it to compare against that)"
         }

@@ -70,14 +70,15 @@ struct PipelineOptions: ParsableArguments {
     }
 
     /// Shards, resumes and batch sizes give identical tables only if every layer gives a row the same bits
-    /// in any batch; OpenBLAS's kernels decide that for the fp32 parts, so say so when they do not.
+    /// in any batch; OpenBLAS's kernels decide that for the fp32 parts, so say so (even with --quiet: this is
+    /// about the results, not progress) when they do not.
     private func warnIfBatchDependent() {
-        guard !quiet, mmssr_blas_rows_independent() == 0 else { return }
+        guard mmssr_blas_rows_independent() == 0 else { return }
         var line = "warning: OpenBLAS's \(String(cString: openblas_get_corename())) sgemm rounds a row by its place in"
-            + " the batch on this CPU, so the fp32 layers (text MLP output, heads) can differ in the last bits between"
-            + " shards, batch sizes and single runs"
-        if let forced = getenv("OPENBLAS_CORETYPE") {
-            line += "; OPENBLAS_CORETYPE=\(String(cString: forced)) chose those kernels: unset it to let OpenBLAS pick"
+            + " the batch on this CPU, so fp32 layers (an int8 model's text MLP output and heads; every layer with"
+            + " --fp32) can differ in the last bits between sharded and unsharded runs or other batch sizes"
+        if let forced = mmssr_blas_user_core() {
+            line += "; OPENBLAS_CORETYPE=\(String(cString: forced)) chose those kernels: unset it to let mmssr pick"
         }
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }

@@ -16,9 +16,9 @@ struct ScoreCommand: ParsableCommand {
         Threads: the forward runs on --threads workers; --prepare-threads more decode and resize images for the \
         next batch meanwhile. Preparing a 640x480 JPEG costs about a tenth of its forward, so the default, 1, \
         keeps the forward fed (it waits under 2% of the time on 2 cores; see `mmssr bench e2e`).
-        fp32 matrices run on OpenBLAS. When OpenBLAS does not recognise the CPU and falls back to its SSE3 \
-        kernels, mmssr restarts itself with OPENBLAS_CORETYPE set from the CPU's flags (SkylakeX or Haswell); \
-        an OPENBLAS_CORETYPE you set yourself is kept.
+        fp32 matrices run on OpenBLAS. When OpenBLAS picks kernels for an older instruction set than the CPU \
+        has (its SSE3 fallback, or AVX2 kernels on an AVX-512 CPU), mmssr restarts itself with OPENBLAS_CORETYPE \
+        set from the CPU's flags (SkylakeX or Haswell); an OPENBLAS_CORETYPE you set yourself is kept.
         """)
 
     @OptionGroup var options: PipelineOptions

@@ -11,11 +11,11 @@ struct MMSSR: ParsableCommand {
     )
 }
 
-// OpenBLAS reads OPENBLAS_CORETYPE only while loading, so fixing a misdetected CPU (see blas_core.c) means
-// running again with it set. If exec fails we go on with the slower kernels.
+// OpenBLAS reads OPENBLAS_CORETYPE only while loading, so giving it kernels for what the CPU really runs (see
+// blas_core.c) means running again with it set. If exec fails we go on with the slower kernels.
 #if os(Linux)
 if let core = mmssr_blas_better_core() {
-    setenv("OPENBLAS_CORETYPE", core, 1)
+    mmssr_blas_choose_core(core)
     execv("/proc/self/exe", CommandLine.unsafeArgv)
 }
 #endif

@@ -28,4 +28,10 @@ int mmssr_blas_rows_independent(void);
 // mmssr_blas_core_above(the running core), or NULL (also when OPENBLAS_CORETYPE is already set: the user's choice stands).
 const char *mmssr_blas_better_core(void);
 
+// Sets OPENBLAS_CORETYPE to `core` for a re-executed mmssr, marked as mmssr's choice.
+void mmssr_blas_choose_core(const char *core);
+
+// OPENBLAS_CORETYPE if the user set it (not mmssr_blas_choose_core), else NULL.
+const char *mmssr_blas_user_core(void);
+
 #endif
