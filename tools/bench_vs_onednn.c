@@ -32,15 +32,14 @@ typedef struct {
     int kernel, m_lo, m_hi, n, k, with_quantisation;
     const void *packed, *x_q;
     const float *x, *w_scale, *bias;
-    void *qa;
     float *a_scale, *out;
 } mmssr_part;
 
 static void *mmssr_run(void *arg) {
     const mmssr_part *p = arg;
     if (p->with_quantisation)
-        mmssr_qgemm_forward(p->kernel, p->packed, p->x, NULL, p->qa, p->a_scale, p->n, p->k, p->m_lo, p->m_hi,
-                            p->w_scale, p->bias, p->out);
+        mmssr_qgemm_forward(p->kernel, p->packed, p->x, NULL, p->n, p->k, p->m_lo, p->m_hi, p->w_scale, p->bias,
+                            p->out);
     else
         mmssr_qgemm_compute(p->kernel, p->packed, p->x_q, p->n, p->k, p->m_lo, p->m_hi, 0, p->n, p->a_scale,
                             p->w_scale, p->bias, p->out, NULL);
@@ -92,7 +91,6 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < (size_t)n * k; i++) w[i] = (int8_t)(i * 2654435761u >> 24);
         for (int i = 0; i < n; i++) w_scale[i] = 0.01f, bias[i] = (float)i / n;
         void *packed = aligned_alloc(64, (mmssr_qgemm_packed_size(kernel, n, k) + 63) / 64 * 64);
-        void *qa = aligned_alloc(64, (mmssr_qgemm_act_row_bytes(kernel, k) * m + 63) / 64 * 64);
         void *qa_fixed = aligned_alloc(64, (mmssr_qgemm_act_row_bytes(kernel, k) * m + 63) / 64 * 64);
         mmssr_qgemm_pack(kernel, w, n, k, packed);
         mmssr_qgemm_quantize(kernel, x, NULL, k, 0, m, qa_fixed, a_scale);
@@ -100,7 +98,7 @@ int main(int argc, char **argv) {
         // and oneDNN takes u8 A as is (the offset only shifts the sums; the work is identical).
         const uint8_t *a_u8 = qa_fixed;
         const int stride = (int)mmssr_qgemm_act_row_bytes(kernel, k);
-        mmssr_part base = {kernel, 0, m, n, k, 0, packed, qa_fixed, x, w_scale, bias, qa, a_scale, out};
+        mmssr_part base = {kernel, 0, m, n, k, 0, packed, qa_fixed, x, w_scale, bias, a_scale, out};
         double runs[3][ROUNDS];
         for (int r = -1; r < ROUNDS; r++) {
             double t0 = seconds(threads == 1);
@@ -128,7 +126,7 @@ int main(int argc, char **argv) {
             else printf("    -");
         }
         printf(" | %.2fx\n", median[0] / median[1]);
-        free(x), free(w_scale), free(bias), free(out), free(a_scale), free(w), free(c), free(packed), free(qa), free(qa_fixed);
+        free(x), free(w_scale), free(bias), free(out), free(a_scale), free(w), free(c), free(packed), free(qa_fixed);
     }
     return 0;
 }

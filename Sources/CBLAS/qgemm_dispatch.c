@@ -3,6 +3,7 @@
 #include "mmssr_qgemm.h"
 #include "qgemm_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int mmssr_qgemm_supported(int k) {
@@ -120,14 +121,29 @@ int mmssr_qgemm_cache_rows(int k) {
     return 48;
 }
 
-void mmssr_qgemm_forward(int k, const void *packed, const float *x, const float *col_scale, void *qa, float *a_scale, int n, int kdim,
-                         int m_lo, int m_hi, const float *w_scale, const float *bias, float *out) {
-    const int block = mmssr_qgemm_cache_rows(k);
+void mmssr_qgemm_forward(int k, const void *packed, const float *x, const float *col_scale, int n, int kdim, int m_lo,
+                         int m_hi, const float *w_scale, const float *bias, float *out) {
+    // Each block's quantised rows live on this thread's stack: no buffer for the whole input, whose fresh
+    // pages (faulted in and zeroed by the kernel on every call) cost ~10% of a one-image product.
+    enum { STACK_BYTES = 96 * 1024 };
+    uint8_t stack_qa[STACK_BYTES] __attribute__((aligned(64)));
+    const size_t row_bytes = mmssr_qgemm_act_row_bytes(k, kdim);
+    const int step = mmssr_qgemm_row_block(k);
+    int block = mmssr_qgemm_cache_rows(k);
+    if ((size_t)block * row_bytes > STACK_BYTES) block = (int)(STACK_BYTES / row_bytes) / step * step;
+    uint8_t *qa = block > 0 ? stack_qa : NULL;
+    if (!qa) {
+        block = step;
+        qa = aligned_alloc(64, qgemm_round_up((size_t)block * row_bytes, 64));
+        if (!qa) abort();
+    }
+    float a_scale[block];
     for (int m = m_lo; m < m_hi; m += block) {
         const int hi = m_hi - m < block ? m_hi : m + block;
         const int next = m_hi - hi < block ? m_hi - hi : block;
-        const qgemm_epilogue ep = {n, a_scale, w_scale, bias, out, NULL, x + (size_t)hi * kdim, next};
-        mmssr_qgemm_quantize(k, x, col_scale, kdim, m, hi, qa, a_scale);
-        compute(k, packed, qa, kdim, m, hi, 0, n, &ep);
+        const qgemm_epilogue ep = {n, a_scale, w_scale, bias, out + (size_t)m * n, NULL, x + (size_t)hi * kdim, next};
+        mmssr_qgemm_quantize(k, x + (size_t)m * kdim, col_scale, kdim, 0, hi - m, qa, a_scale);
+        compute(k, packed, qa, kdim, 0, hi - m, 0, n, &ep);
     }
+    if (qa != stack_qa) free(qa);
 }

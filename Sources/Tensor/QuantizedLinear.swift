@@ -119,21 +119,23 @@ public struct QuantizedLinear: LinearLayer {
 
     private func forward(_ x: Tensor, into out: UnsafeMutablePointer<Float>) {
         precondition(x.cols == inFeatures, "QuantizedLinear: input has \(x.cols) features, expected \(inFeatures)")
-        let acts = QuantizedActivations(kernel: kernel, rows: x.rows, cols: inFeatures)
         let plan = WorkSplit(kernel: kernel, rows: x.rows, cols: outFeatures)
         let k = kernel.rawValue, n = Int32(outFeatures), kdim = Int32(inFeatures)
         x.data.withUnsafeBufferPointer { xp in
             withOptionalPointer(inputScale) { cs in
                 if !plan.byRows {
+                    // Few rows, shared by workers that take column panels: quantised once, up front.
+                    let acts = QuantizedActivations(kernel: kernel, rows: x.rows, cols: inFeatures)
                     mmssr_qgemm_quantize(k, xp.baseAddress, cs, kdim, 0, Int32(x.rows), acts.buffer, acts.scales)
                     return product(acts, plan, into: out)
                 }
-                // Split by rows, each worker quantises exactly the rows it multiplies, a cache block at a time.
+                // Split by rows, each worker quantises exactly the rows it multiplies, a cache block at a time
+                // into a buffer on its own stack.
                 withEpilogue { ws, bias in
                     Parallel.forEach(plan.chunks) { chunk in
                         let r = plan.rows(chunk)
-                        mmssr_qgemm_forward(k, packed.pointer, xp.baseAddress, cs, acts.buffer, acts.scales, n, kdim,
-                                            Int32(r.lowerBound), Int32(r.upperBound), ws, bias, out)
+                        mmssr_qgemm_forward(k, packed.pointer, xp.baseAddress, cs, n, kdim, Int32(r.lowerBound),
+                                            Int32(r.upperBound), ws, bias, out)
                     }
                 }
             }

@@ -74,13 +74,15 @@ final class QuantizedLinearTests: XCTestCase {
     }
 
     /// Kernels share the integer sums, so outputs differ only by fp32 rounding of the epilogue; the
-    /// split across workers (by rows or by column panels), the two-step quantise/forward path and writing
-    /// into a caller's buffer change nothing at all.
+    /// split across workers (by rows or by column panels), the one-step path's per-block buffers (on the
+    /// stack, or on the heap for very wide rows), the two-step quantise/forward path and writing into a
+    /// caller's buffer change nothing at all.
     func testKernelsThreadSplitsAndPhasesAgree() {
         var rng = QGemmRandom(seed: 6)
         let saved = Parallel.threads
         defer { Parallel.setThreads(saved) }
-        for (m, k, n) in [(1, 100, 300), (5, 33, 129), (100, 48, 20), (130, 70, 200)] {
+        // (30, 8200, 16): rows so wide that a cache block of them outgrows the forward's stack buffer.
+        for (m, k, n) in [(1, 100, 300), (5, 33, 129), (100, 48, 20), (130, 70, 200), (30, 8200, 16)] {
             let x = Tensor(shape: [m, k], data: rng.activations(rows: m, cols: k))
             let w = rng.int8s(n * k), scales = (0..<n).map { _ in Float(rng.int(1...100)) / 1000 }
             let b = (0..<n).map { _ in rng.normal(1) }

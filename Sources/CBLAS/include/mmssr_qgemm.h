@@ -60,11 +60,12 @@ void mmssr_qgemm_compute(int k, const void *packed, const void *qa, int n, int k
 /// Rows per cache block of mmssr_qgemm_forward.
 int mmssr_qgemm_cache_rows(int k);
 
-/// Quantise-and-multiply for rows [m_lo, m_hi) and all columns, block by block of cache_rows rows so each
-/// block's quantised rows are still in cache when multiplied, and the next block's fp32 rows are
-/// prefetched while the current one is multiplied. Same results as quantize + compute.
-void mmssr_qgemm_forward(int k, const void *packed, const float *x, const float *col_scale, void *qa, float *a_scale, int n, int kdim,
-                         int m_lo, int m_hi, const float *w_scale, const float *bias, float *out);
+/// Quantise-and-multiply for rows [m_lo, m_hi) and all columns, block by block of up to cache_rows rows so
+/// each block's quantised rows (kept on the calling thread's stack) are still in cache when multiplied, and
+/// the next block's fp32 rows are prefetched while the current one is multiplied. Same results as quantize +
+/// compute.
+void mmssr_qgemm_forward(int k, const void *packed, const float *x, const float *col_scale, int n, int kdim, int m_lo,
+                         int m_hi, const float *w_scale, const float *bias, float *out);
 
 /// Core clock in GHz, from a chain of dependent 1-cycle adds timed against the wall clock.
 double mmssr_measure_ghz(void);
