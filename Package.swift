@@ -41,6 +41,6 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VisionTests", dependencies: ["Vision", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScorerTests", dependencies: ["Scorer", "Vision", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SelectTests", dependencies: ["Select", "Scorer"]),
+        .testTarget(name: "SelectTests", dependencies: ["Select", "Scorer", "Tensor"]),
     ]
 )

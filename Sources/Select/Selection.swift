@@ -1,3 +1,5 @@
+import Tensor
+
 /// What to select and how.
 public struct SelectionOptions: Sendable {
     public enum Method: String, Sendable, CaseIterable { case mmssr, random, score }

@@ -124,7 +124,7 @@ enum SyntheticPool {
         let pool = dir + "/pool-\(count).json"
         if FileManager.default.fileExists(atPath: pool) { return pool }
         try FileManager.default.createDirectory(atPath: dir + "/images/bench", withIntermediateDirectories: true)
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var items: [String] = []
         for i in 0..<count {
             let name = "bench/\(i).jpg"
@@ -139,7 +139,7 @@ enum SyntheticPool {
         return pool
     }
 
-    private static func jpeg(width: Int, height: Int, rng: inout SplitMix) throws -> [UInt8] {
+    private static func jpeg(width: Int, height: Int, rng: inout SplitMix64) throws -> [UInt8] {
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         let horizon = Double(height) * (0.3 + 0.4 * rng.unit())
         let sky = (rng.color(), rng.color()), ground = (rng.color(), rng.color())
@@ -199,7 +199,7 @@ enum SyntheticPool {
 
     /// Question/answer pairs in the styles of LLaVA data: short answers, multiple choice, yes/no, coordinates,
     /// detailed descriptions and step-by-step reasoning.
-    private static func conversation(_ rng: inout SplitMix) -> (String, String) {
+    private static func conversation(_ rng: inout SplitMix64) -> (String, String) {
         let o = objects[Int(rng.next() % UInt64(objects.count))], o2 = objects[Int(rng.next() % UInt64(objects.count))]
         let p = places[Int(rng.next() % UInt64(places.count))]
         switch rng.next() % 6 {
@@ -213,17 +213,8 @@ enum SyntheticPool {
     }
 }
 
-/// A small seeded generator (SplitMix64), so the pool is the same on every machine.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    mutating func color() -> (Double, Double, Double) { (unit() * 255, unit() * 255, unit() * 255) }
+/// The pool's random choices, seeded so it is the same on every machine.
+extension SplitMix64 {
+    fileprivate mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    fileprivate mutating func color() -> (Double, Double, Double) { (unit() * 255, unit() * 255, unit() * 255) }
 }

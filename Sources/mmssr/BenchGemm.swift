@@ -157,10 +157,10 @@ struct BenchGemm: ParsableCommand {
 
     /// Reproducible activations [m, k], weights [n, k] and bias [n] for one shape.
     private static func inputs(m: Int, k: Int, n: Int) -> (Tensor, [Float], [Float]) {
-        var rng = BenchRandom(seed: UInt64(m * k + n))
-        let x = Tensor(shape: [m, k], data: (0..<m * k).map { _ in rng.unit() })
-        let w = (0..<n * k).map { _ in rng.unit() * 0.05 }
-        let bias = (0..<n).map { _ in rng.unit() }
+        var rng = SplitMix64(seed: UInt64(m * k + n))
+        let x = Tensor(shape: [m, k], data: (0..<m * k).map { _ in rng.signedUnit() })
+        let w = (0..<n * k).map { _ in rng.signedUnit() * 0.05 }
+        let bias = (0..<n).map { _ in rng.signedUnit() }
         return (x, w, bias)
     }
 
@@ -248,17 +248,7 @@ private func pad(_ v: Any, _ width: Int, right: Bool = false) -> String {
     return right ? fill + s : s + fill
 }
 
-/// SplitMix64 for reproducible inputs.
-private struct BenchRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func unit() -> Float {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Float(z >> 40) / Float(1 << 23) - 1
-    }
+extension SplitMix64 {
+    /// Uniform in [-1, 1), for reproducible inputs.
+    fileprivate mutating func signedUnit() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Scorer
 import Select
+import Tensor
 
 /// `mmssr bench select`: writes a random score table (and optionally its pool), then times loading it and
 /// running the selection in-process. Peak memory is best measured on the CLI run it prints, under

@@ -1,8 +1,8 @@
 import Foundation
+@testable import Scorer
 import Tensor
 import TestSupport
 import XCTest
-@testable import Scorer
 
 final class FitTests: XCTestCase {
     /// Labels that are a known function of the features are recovered; pure-noise labels are not, and the
@@ -13,7 +13,7 @@ final class FitTests: XCTestCase {
         let layout = try base.strings("heads.features")
         let f = FeatureFileHeader(layout: layout, model: "synthetic", run: "test").featureCount
         let scratch = try PipelineScratch("fit-synthetic")
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let n = 1200
         var rows: [FeatureRow] = [], label: [String] = ["idx,spatial,ocr,styles"]
         // Like real embeddings, the features live near a low-dimensional subspace: x = A u + noise.
@@ -115,21 +115,10 @@ final class FitTests: XCTestCase {
 }
 
 /// Seeded random numbers for the synthetic data.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
+extension SplitMix64 {
+    fileprivate mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-
-    mutating func gaussian() -> Double {
+    fileprivate mutating func gaussian() -> Double {
         (-2 * Foundation.log(max(uniform(), 1e-300))).squareRoot() * Foundation.cos(2 * Double.pi * uniform())
     }
 }

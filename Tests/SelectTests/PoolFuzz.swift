@@ -1,5 +1,6 @@
 import Foundation
 @testable import Select
+import Tensor
 
 /// Random pool items and corruptions for the differential tests of the subset writer's scanners: strings
 /// full of escapes, brackets, commas and multi-byte UTF-8, nested values, the special keys in any order,

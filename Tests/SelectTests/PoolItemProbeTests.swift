@@ -1,6 +1,7 @@
-import XCTest
 import Scorer
 @testable import Select
+import Tensor
+import XCTest
 
 /// `PoolItemProbe` may say "unsure" freely, but when it vouches for an item the pool decoder must accept
 /// that item with the same idx; and it should vouch for the plain items pools are made of.

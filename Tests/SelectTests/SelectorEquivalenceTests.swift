@@ -1,6 +1,7 @@
-import XCTest
 import Scorer
 @testable import Select
+import Tensor
+import XCTest
 
 /// The mmSSR selector with bins kept across calls must pick exactly the rows, in exactly the order, of the
 /// previous one that re-binned every call (`PreviousMMSSRSelector`), including top-up rounds, exhausted

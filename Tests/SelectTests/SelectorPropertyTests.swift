@@ -1,7 +1,8 @@
 import Foundation
-import XCTest
 import Scorer
 @testable import Select
+import Tensor
+import XCTest
 
 /// Random tables: invariants of the mmSSR selector, and agreement with tools/select_reference.py.
 final class SelectorPropertyTests: XCTestCase {

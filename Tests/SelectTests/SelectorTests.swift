@@ -1,7 +1,8 @@
 import Foundation
-import XCTest
 import Scorer
 @testable import Select
+import Tensor
+import XCTest
 
 /// Hand-worked examples of SPEC §5; each comment shows the bins, quota and debt the expectation follows from.
 final class SelectorTests: XCTestCase {

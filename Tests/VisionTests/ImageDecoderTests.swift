@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
+import Tensor
 import Vision
+import XCTest
 
 final class ImageDecoderTests: XCTestCase {
     /// Every decodable fixture (JPEG 4:2:0/4:2:2/4:4:4, progressive, grey, CMYK, EXIF-rotated; PNG of
@@ -111,7 +112,7 @@ final class ImageDecoderTests: XCTestCase {
 
     /// Random corruption never crashes, hangs or leaks a codec error out untyped.
     func testCorruptedBytesGiveImagesOrTypedErrors() throws {
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         for name in ["jpeg_420.jpg", "jpeg_progressive.jpg", "jpeg_cmyk.jpg", "png_rgba.png", "png_interlaced_rgb.png", "png_palette_4bit.png"] {
             let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: try ImageFixtures.path(name))))
             var outcomes = (decoded: 0, failed: 0)

@@ -1,6 +1,6 @@
-import XCTest
-import TestSupport
 @testable import Tensor
+import TestSupport
+import XCTest
 
 /// Layers of the int8 file (SmoothQuant factors, per-row scales, per-token activations), run in int8 and
 /// dequantised, against the same layers of the fp32 file and against each other on seeded random inputs.
@@ -9,7 +9,7 @@ final class LayerLoadingTests: XCTestCase {
         let file = try GGUFFile(path: ModelPaths.require(ModelPaths.int8))
         let reference = try GGUFFile(path: ModelPaths.require(ModelPaths.fp32))
         // Seeded so every run sees the same inputs; the bounds below hold with room over 40 seeds (measured).
-        var rng = SplitMix(seed: 1)
+        var rng = SplitMix64(seed: 1)
         for prefixes in [["v.blk.3.attn.q", "v.blk.3.attn.k", "v.blk.3.attn.v"], ["v.blk.3.mlp.fc2"], ["t.blk.0.attn.q", "t.blk.0.attn.k", "t.blk.0.attn.v"], ["t.blk.1.mlp.fc1"]] {
             let int8 = try file.linearLayer(prefixes, dequantize: false)
             let dequantized = try file.linearLayer(prefixes, dequantize: true)

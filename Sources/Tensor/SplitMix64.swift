@@ -1,5 +1,6 @@
 /// SplitMix64 (Steele, Lea & Flood 2014): a tiny, well-mixed 64-bit generator. Used instead of the system RNG
-/// so `--method random --seed S` picks the same subset on every platform and Swift version.
+/// wherever a seed must give the same numbers on every platform and Swift version: `select --method random
+/// --seed S`, the benchmarks' generated inputs, the tests' random data.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
