@@ -124,7 +124,8 @@ int mmssr_qgemm_cache_rows(int k) {
 void mmssr_qgemm_forward(int k, const void *packed, const float *x, const float *col_scale, int n, int kdim, int m_lo,
                          int m_hi, const float *w_scale, const float *bias, float *out) {
     // Each block's quantised rows live on this thread's stack: no buffer for the whole input, whose fresh
-    // pages (faulted in and zeroed by the kernel on every call) cost ~10% of a one-image product.
+    // pages the kernel faulted in and zeroed on every call (about a tenth of a one-image product's samples
+    // in a profile).
     enum { STACK_BYTES = 96 * 1024 };
     uint8_t stack_qa[STACK_BYTES] __attribute__((aligned(64)));
     const size_t row_bytes = mmssr_qgemm_act_row_bytes(k, kdim);
