@@ -112,9 +112,7 @@ public struct QuantizedLinear: LinearLayer {
     /// `forward(x)` written into `out` (`[x.rows, outFeatures]`), which a caller may reuse across calls so the
     /// product does not also pay for fresh pages.
     public func forward(_ x: Tensor, into out: inout Tensor) {
-        precondition(out.shape == [x.rows, outFeatures], "QuantizedLinear: output is \(out.shape), expected [\(x.rows), \(outFeatures)]")
-        guard !out.data.isEmpty else { return }
-        out.data.withUnsafeMutableBufferPointer { forward(x, into: $0.baseAddress!) }
+        write(&out, rows: x.rows) { forward(x, into: $0) }
     }
 
     private func forward(_ x: Tensor, into out: UnsafeMutablePointer<Float>) {
@@ -166,9 +164,7 @@ public struct QuantizedLinear: LinearLayer {
 
     /// `forward(quantized: acts)` written into `out` (`[acts.rows, outFeatures]`).
     public func forward(quantized acts: QuantizedActivations, into out: inout Tensor) {
-        precondition(out.shape == [acts.rows, outFeatures], "QuantizedLinear: output is \(out.shape), expected [\(acts.rows), \(outFeatures)]")
-        guard !out.data.isEmpty else { return }
-        out.data.withUnsafeMutableBufferPointer { forward(quantized: acts, into: $0.baseAddress!) }
+        write(&out, rows: acts.rows) { forward(quantized: acts, into: $0) }
     }
 
     private func forward(quantized acts: QuantizedActivations, into out: UnsafeMutablePointer<Float>) {
@@ -196,6 +192,13 @@ public struct QuantizedLinear: LinearLayer {
         scales.withUnsafeBufferPointer { ws in
             withOptionalPointer(bias) { bp in body(ws.baseAddress, bp) }
         }
+    }
+
+    /// `fill(out's storage)` after checking that `out` is `[rows, outFeatures]`.
+    private func write(_ out: inout Tensor, rows: Int, _ fill: (UnsafeMutablePointer<Float>) -> Void) {
+        precondition(out.shape == [rows, outFeatures], "QuantizedLinear: output is \(out.shape), expected [\(rows), \(outFeatures)]")
+        guard !out.data.isEmpty else { return }
+        out.data.withUnsafeMutableBufferPointer { fill($0.baseAddress!) }
     }
 
     /// A `[rows, outFeatures]` tensor every element of which `fill` writes.
