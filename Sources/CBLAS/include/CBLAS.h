@@ -8,6 +8,7 @@
 #include "mmssr_qgemm.h"
 #include "mmssr_ops.h"
 #include "mmssr_attention.h"
+#include "mmssr_lm.h"
 
 void mmssr_blas_set_threads(int n);
 int mmssr_blas_get_threads(void);
