@@ -11,6 +11,9 @@ tokens/s per round, the medians, and the ratios mmssr / llama.cpp.
 
 The llama.cpp side measures as llama-bench does: random prompt tokens evaluated in one call (n_batch = the
 prompt, n_ubatch 512), then one token per call for decode; only the last position's logits are computed.
+llama.cpp's AMX repacking (its "extra buffer types", used for Q8_0/Q4_0 tensors when built natively on an AMX
+CPU) crashes in ggml_backend_amx_mul_mat with llama-cpp-python 0.3.36 on Sapphire Rapids, so it is off by
+default (llama.cpp then runs its AVX-512 VNNI kernels); --llama-extra-bufts turns it back on.
 """
 from __future__ import annotations
 
@@ -26,11 +29,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-def llama_cpp_round(model: str, prompt_tokens: int, gen_tokens: int, threads: int, seed: int) -> dict:
+def llama_cpp_round(model: str, prompt_tokens: int, gen_tokens: int, threads: int, seed: int,
+                    extra_bufts: bool) -> dict:
     """One llama.cpp measurement in this process (called in a child process by main)."""
     import random
 
     import llama_cpp
+    import llama_cpp.llama as high_level
+
+    defaults = high_level.llama_cpp.llama_model_default_params
+
+    def model_params():
+        p = defaults()
+        p.use_extra_bufts = extra_bufts
+        return p
+
+    high_level.llama_cpp.llama_model_default_params = model_params
 
     llm = llama_cpp.Llama(model_path=model, n_ctx=prompt_tokens + gen_tokens + 16, n_threads=threads,
                           n_threads_batch=threads, n_batch=prompt_tokens, n_ubatch=512, verbose=False)
@@ -62,7 +76,7 @@ def mmssr_round(binary: str, model: str, prompt_tokens: int, gen_tokens: int, th
 def child_llama(args: argparse.Namespace, seed: int) -> dict:
     cmd = [sys.executable, __file__, "--llama-child", "--model", args.model, "--prompt-tokens",
            str(args.prompt_tokens), "--gen-tokens", str(args.gen_tokens), "--threads", str(args.threads),
-           "--seed", str(seed)]
+           "--seed", str(seed)] + (["--llama-extra-bufts"] if args.llama_extra_bufts else [])
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         sys.exit(f"bench_vs_llamacpp: llama.cpp round failed: {p.stderr.strip().splitlines()[-1:]}")
@@ -78,12 +92,15 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--llama-extra-bufts", action="store_true",
+                    help="let llama.cpp repack tensors for AMX (crashes with llama-cpp-python 0.3.36 here)")
     ap.add_argument("--llama-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.prompt_tokens < 1 or args.gen_tokens < 1 or args.threads < 1 or args.rounds < 1:
         ap.error("--prompt-tokens, --gen-tokens, --threads and --rounds must be >= 1")
     if args.llama_child:
-        print(json.dumps(llama_cpp_round(args.model, args.prompt_tokens, args.gen_tokens, args.threads, args.seed)))
+        print(json.dumps(llama_cpp_round(args.model, args.prompt_tokens, args.gen_tokens, args.threads, args.seed,
+                                         args.llama_extra_bufts)))
         return
     try:
         import llama_cpp  # noqa: F401
