@@ -66,7 +66,12 @@ if [ "$mode" = replay ]; then
     files=("$corpus"/*)
     exec "$binary" "${caps[@]}" "${files[@]}"
 fi
-work=$out/corpus/$name findings=$out/findings/$name
-mkdir -p "$work" "$findings"
-exec nice -n 10 "$binary" "${caps[@]}" -workers=1 -jobs=1 -max_total_time="$mode" -print_final_stats=1 \
-    -artifact_prefix="$findings/" "$work" "$corpus"
+work=$out/corpus/$name findings=$out/findings/$name logs=$out/logs/$name
+mkdir -p "$work" "$findings" "$logs"
+# With -jobs libFuzzer runs the fuzzer in a child that logs to ./fuzz-0.log: run it from the log folder.
+cd "$logs"
+status=0
+nice -n 10 "$binary" "${caps[@]}" -workers=1 -jobs=1 -max_total_time="$mode" -print_final_stats=1 \
+    -artifact_prefix="$findings/" "$work" "$corpus" || status=$?
+cat "$logs/fuzz-0.log"
+exit $status
