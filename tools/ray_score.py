@@ -12,14 +12,20 @@ SHARD_DIR/shard-i-of-N.EXT (EXT from -o) with its checkpoint beside it, so:
 Shard tables are in pool order and shard i holds the positions p with p mod N == i; `mmssr merge` interleaves
 them back into pool order, giving the file a single `mmssr score` would have written, byte for byte.
 
---local-cpus C starts a private one-node Ray on 127.0.0.1 (no dashboard) instead of joining --address.
+--local-cpus C starts a private one-node Ray instead of joining --address: every server on 127.0.0.1 (Ray 2.60
+replaces a 127.0.0.1 node address with the machine's and listens on every interface unless
+RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0, which this sets; see docs/scale-out.md), no dashboard, its own session
+folder, and its own token login (a fresh token in RAY_AUTH_TOKEN, so an existing ~/.ray/auth_token or a
+RAY_AUTH_TOKEN of another cluster neither breaks nor opens it). A retried shard is reported on stderr.
 """
 import argparse
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -74,17 +80,52 @@ def checkpoint_rows(path):
         return 0
 
 
-def run_shard(command, table, log, kill_marker):
+ATTEMPT = "--- "
+FAILED = "!!! "
+
+
+def attempts(log):
+    """(attempts started, last failure reason) in a shard's log."""
+    try:
+        with open(log, errors="replace") as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        return 0, None
+    failures = [line[len(FAILED):] for line in lines if line.startswith(FAILED)]
+    return sum(line.startswith(ATTEMPT) for line in lines), failures[-1] if failures else None
+
+
+def private_cluster_environment(session_dir):
+    """os.environ changes for a one-node Ray that only this launcher can reach, all on loopback.
+
+    Set before `import ray`: ray_constants reads RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER at import, and with it 0
+    get_node_ip_address() is 127.0.0.1 (not the address seen towards the network), which every server (GCS,
+    raylet, object manager, workers, runtime-env agent) then binds. The token: Ray 2.60 turns token login on
+    for every new local cluster and reads RAY_AUTH_TOKEN before RAY_AUTH_TOKEN_PATH and ~/.ray/auth_token.
+    HOME: Ray's processes read ~/.ray (token, usage-stats config) and ~/ray_bootstrap_config.yaml; without
+    that file the API server Ray always starts (even with include_dashboard=False, for its usage-stats module)
+    probes cloud metadata servers (169.254.169.254, metadata.google.internal) over the network. An empty
+    config there makes it stop at the file. The shards' `mmssr score` gets the user's HOME back.
+    """
+    with open(os.path.join(session_dir, "ray_bootstrap_config.yaml"), "w") as f:
+        f.write("{}\n")
+    return {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "token",
+            "RAY_AUTH_TOKEN": secrets.token_hex(32), "RAY_AUTH_TOKEN_PATH": None, "HOME": session_dir}
+
+
+def run_shard(command, table, log, kill_marker, home):
     """Runs one shard's `mmssr score`; raises on failure so Ray retries the task.
 
+    home: HOME for mmssr (the user's, when the launcher gave its private Ray another).
     kill_marker (tests only): on the first attempt (the marker file does not exist yet) the child is
     SIGKILLed as soon as its checkpoint holds a row, as a crashed node would leave it.
     """
     os.makedirs(os.path.dirname(table), exist_ok=True)
     with open(log, "ab") as err:
-        err.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} on {os.uname().nodename}: {' '.join(command)}\n".encode())
+        err.write(f"{ATTEMPT}{time.strftime('%Y-%m-%d %H:%M:%S')} on {os.uname().nodename}: {' '.join(command)}\n".encode())
         err.flush()
-        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
+        env = dict(os.environ, HOME=home) if home else None
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, env=env)
         if kill_marker and not os.path.exists(kill_marker):
             checkpoint = table + ".checkpoint.jsonl"
             while child.poll() is None and checkpoint_rows(checkpoint) < 1:
@@ -95,19 +136,45 @@ def run_shard(command, table, log, kill_marker):
             with open(kill_marker, "w") as m:
                 m.write(f"killed after {checkpoint_rows(checkpoint)} rows\n" if killed else "finished before the kill\n")
         status = child.wait()
+    failure = None
     if status < 0:
-        raise RuntimeError(f"{table}: mmssr score was killed by signal {-status}")
-    if status != 0:
+        failure = f"mmssr score was killed by signal {-status}"
+    elif status != 0:
         with open(log, "rb") as f:
             last = f.read()[-2000:].decode(errors="replace").strip().splitlines()[-1]
-        raise RuntimeError(f"{table}: mmssr score exited with {status}: {last}")
+        failure = f"mmssr score exited with {status}: {last}"
+    if failure:
+        with open(log, "a") as f:
+            f.write(f"{FAILED}{failure}\n")
+        raise RuntimeError(f"{table}: {failure}")
     return table
+
+
+def wait_reporting_retries(ray, refs, logs, timeout):
+    """ray.get(refs) that prints each new attempt of a shard (a Ray retry) on stderr as it starts."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    seen = {ref: attempts(log)[0] for ref, log in zip(refs, logs)}
+    first = dict(seen)
+    log_of = dict(zip(refs, logs))
+    pending = list(refs)
+    while pending:
+        wait = 1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))
+        done, pending = ray.wait(pending, num_returns=len(pending), timeout=wait)
+        for ref in pending + done:
+            started, reason = attempts(log_of[ref])
+            if started > max(seen[ref], first[ref] + 1):
+                print(f"retry: {log_of[ref][:-len('.log')]}: attempt {started - first[ref]} after: "
+                      f"{reason or 'its worker or node was lost'}",
+                      file=sys.stderr, flush=True)
+            seen[ref] = max(seen[ref], started)
+        for table in ray.get(done):
+            print(f"done: {table}", file=sys.stderr, flush=True)
+        if pending and deadline is not None and time.monotonic() >= deadline:
+            raise ray.exceptions.GetTimeoutError()
 
 
 def main(argv=None):
     args = parse_args(argv)
-    import ray  # after argument checks, so --help works without Ray
-
     ext = os.path.splitext(args.output)[1].lower()
     if ext not in (".parquet", ".csv", ".jsonl"):
         sys.exit(f"error: {args.output}: unknown table format (use .parquet, .csv or .jsonl)")
@@ -131,33 +198,51 @@ def main(argv=None):
     todo = [i for i in range(n) if not os.path.exists(tables[i])]
     print(f"{n - len(todo)} of {n} shard tables already in {shard_dir}; scoring {len(todo)}", file=sys.stderr)
     if todo:
-        # Ray would otherwise report usage statistics over the network.
-        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-        if args.local_cpus:
-            ray.init(address="local", num_cpus=args.local_cpus, include_dashboard=False,
-                     _node_ip_address="127.0.0.1", log_to_driver=False)
-        else:
-            ray.init(address=args.address, log_to_driver=False)
-        task = ray.remote(run_shard).options(num_cpus=args.cpus_per_task, max_retries=args.max_retries,
-                                             retry_exceptions=True)
-        refs = []
-        for i in todo:
-            command = base + ["--shard", f"{i}/{n}", "-o", tables[i]]
-            marker = os.path.join(shard_dir, f".killed-shard-{i}") if kill_shard == str(i) else None
-            refs.append(task.remote(command, tables[i], tables[i] + ".log", marker))
-        try:
-            for table in ray.get(refs, timeout=args.timeout):
-                print(f"done: {table}", file=sys.stderr)
-        except ray.exceptions.GetTimeoutError:
-            sys.exit(f"error: shards unfinished after {args.timeout} s; rerun to resume them")
-        except ray.exceptions.RayTaskError as e:
-            sys.exit(f"error: a shard failed after {args.max_retries} retries: {e.cause}; rerun to resume it")
-        finally:
-            ray.shutdown()
+        score_on_ray(args, base, tables, todo, shard_dir, kill_shard)
 
     merged = subprocess.run([mmssr, "merge", *tables, "-o", os.path.abspath(args.output)])
     if merged.returncode != 0:
         sys.exit(merged.returncode)
+
+
+def score_on_ray(args, base, tables, todo, shard_dir, kill_shard):
+    # Ray would otherwise report usage statistics over the network.
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    # The private cluster's session folder (logs, sockets) is its own, not /tmp/ray shared with other clusters.
+    session_dir = tempfile.mkdtemp(prefix="mmssr-ray-") if args.local_cpus else None
+    home = os.environ.get("HOME")
+    if args.local_cpus:
+        for name, value in private_cluster_environment(session_dir).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    import ray  # after the environment above: Ray reads some of it at import
+
+    n = args.shards
+    if args.local_cpus:
+        ray.init(address="local", num_cpus=args.local_cpus, include_dashboard=False, _node_ip_address="127.0.0.1",
+                 _temp_dir=session_dir, log_to_driver=False)
+    else:
+        ray.init(address=args.address, log_to_driver=False)
+    task = ray.remote(run_shard).options(num_cpus=args.cpus_per_task, max_retries=args.max_retries,
+                                         retry_exceptions=True)
+    refs, logs = [], []
+    for i in todo:
+        command = base + ["--shard", f"{i}/{n}", "-o", tables[i]]
+        marker = os.path.join(shard_dir, f".killed-shard-{i}") if kill_shard == str(i) else None
+        refs.append(task.remote(command, tables[i], tables[i] + ".log", marker, home if session_dir else None))
+        logs.append(tables[i] + ".log")
+    try:
+        wait_reporting_retries(ray, refs, logs, args.timeout)
+    except ray.exceptions.GetTimeoutError:
+        sys.exit(f"error: shards unfinished after {args.timeout} s; rerun to resume them")
+    except ray.exceptions.RayTaskError as e:
+        sys.exit(f"error: a shard failed after {args.max_retries} retries: {e.cause}; rerun to resume it")
+    finally:
+        ray.shutdown()
+        if session_dir:
+            shutil.rmtree(session_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,5 @@
 #include "CBLAS.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -49,31 +48,4 @@ void mmssr_blas_choose_core(const char *core) {
 
 const char *mmssr_blas_user_core(void) {
     return getenv(chosen_marker) ? NULL : getenv("OPENBLAS_CORETYPE");
-}
-
-// Our fp32 Linear gives each row the same bits in any batch only if sgemm does not round a row differently
-// for its place in the call. OpenBLAS's AVX2 kernels ("Haswell", "Zen") do on Zen 5 (measured: about 1 in 10
-// outputs move in the last bit when the rows shift by one); the AVX-512 ones do not. So: compute a small
-// product, again with its rows shifted, and compare.
-int mmssr_blas_rows_independent(void) {
-    enum { M = 64, K = 37, N = 23 };
-    float a[M * K], shifted[M * K], b[N * K], c[M * N], c2[M * N];
-    uint32_t state = 12345;
-    for (int i = 0; i < M * K; i++) a[i] = (float)((state = state * 1664525u + 1013904223u) >> 8) / (float)(1u << 24) - 0.5f;
-    for (int i = 0; i < N * K; i++) b[i] = (float)((state = state * 1664525u + 1013904223u) >> 8) / (float)(1u << 24) - 0.5f;
-    // Both weight layouts of Linear: [out, in] (B transposed) and [in, out].
-    static const enum CBLAS_TRANSPOSE layouts[] = {CblasTrans, CblasNoTrans};
-    static const int shifts[] = {1, 3, 16};
-    for (size_t l = 0; l < sizeof layouts / sizeof *layouts; l++) {
-        const int ldb = layouts[l] == CblasTrans ? K : N;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, layouts[l], M, N, K, 1, a, K, b, ldb, 0, c, N);
-        for (size_t s = 0; s < sizeof shifts / sizeof *shifts; s++) {
-            const int shift = shifts[s];
-            memset(shifted, 0, sizeof shifted);
-            memcpy(shifted, a + shift * K, sizeof(float) * (M - shift) * K);
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, layouts[l], M, N, K, 1, shifted, K, b, ldb, 0, c2, N);
-            if (memcmp(c2, c + shift * N, sizeof(float) * (M - shift) * N) != 0) return 0;
-        }
-    }
-    return 1;
 }

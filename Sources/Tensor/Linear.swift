@@ -1,8 +1,11 @@
 import CBLAS
 
-/// fp32 fully connected layer on OpenBLAS: `y = x W^T + b`.
+/// fp32 fully connected layer `y = x W^T + b` on our own product (`mmssr_sgemm`), not OpenBLAS: each output is
+/// one fused multiply-add chain over the inputs in order, the same on every kernel and wherever its row sits in
+/// the batch, so a row's bits depend neither on the batch, the shard, the thread count nor the CPU's SIMD width.
+/// (OpenBLAS's AVX2 kernels round a row by its place in the call; a score table then changed with sharding.)
 public struct Linear: LinearLayer {
-    /// How `weight` is laid out in memory.
+    /// How the weight given to `init` is laid out in memory.
     public enum Layout: Sendable {
         /// `[out, in]`, PyTorch's convention and the model file's.
         case outIn
@@ -10,65 +13,46 @@ public struct Linear: LinearLayer {
         case inOut
     }
 
-    public let weight: [Float]
+    /// The weight in `mmssr_sgemm`'s panels of `MMSSR_SG_PANEL` outputs.
+    let packed: [Float]
     public let bias: [Float]?
-    public let layout: Layout
     public let inFeatures: Int
     public let outFeatures: Int
 
     public init(weight: [Float], bias: [Float]?, outFeatures: Int, inFeatures: Int, layout: Layout = .outIn) {
         precondition(weight.count == outFeatures * inFeatures, "Linear: weight has \(weight.count) values, expected \(outFeatures)x\(inFeatures)")
         precondition(bias.map { $0.count == outFeatures } ?? true, "Linear: bias length differs from outFeatures")
-        self.weight = weight
+        packed = [Float](unsafeUninitializedCapacity: mmssr_sgemm_packed_count(outFeatures, inFeatures)) { buffer, count in
+            if let base = buffer.baseAddress { mmssr_sgemm_pack(weight, layout == .outIn ? 1 : 0, outFeatures, inFeatures, base) }
+            count = buffer.count
+        }
         self.bias = bias
-        self.layout = layout
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
     }
 
-    /// Rows per sgemm call. Every call multiplies exactly this many rows (the last block is zero-padded), so a
-    /// row's result never depends on how many rows share its batch: OpenBLAS picks kernels and edge paths by M,
-    /// and different paths round differently. Sharded and single-process runs then score bit-identically.
-    static let rowBlock = 64
+    public func forward(_ x: Tensor) -> Tensor { forward(x, kernel: Int32(MMSSR_SG_AUTO)) }
 
-    public func forward(_ x: Tensor) -> Tensor {
+    /// `forward` on a chosen `mmssr_sgemm` kernel (for tests comparing them).
+    func forward(_ x: Tensor, kernel: Int32) -> Tensor {
         precondition(x.cols == inFeatures, "Linear: input has \(x.cols) features, expected \(inFeatures)")
-        let rows = x.rows
-        let n = outFeatures, k = inFeatures, block = Self.rowBlock
+        let rows = x.rows, n = outFeatures, k = inFeatures
+        let panels = (n + Int(MMSSR_SG_PANEL) - 1) / Int(MMSSR_SG_PANEL)
         var out = [Float](repeating: 0, count: rows * n)
-        let transB = layout == .outIn ? CblasTrans : CblasNoTrans
-        let ldb = Int32(layout == .outIn ? k : n)
+        if out.isEmpty || k == 0 { return Tensor(shape: Array(x.shape.dropLast()) + [n], data: bias.map { b in (0..<rows).flatMap { _ in b } } ?? out) }
         x.data.withUnsafeBufferPointer { xs in
-            weight.withUnsafeBufferPointer { ws in
+            packed.withUnsafeBufferPointer { ws in
                 out.withUnsafeMutableBufferPointer { os in
-                    let p = UncheckedSendable((xs.baseAddress!, ws.baseAddress!, os.baseAddress!))
                     let bias = self.bias
-                    Parallel.forRanges((rows + block - 1) / block) { blocks in
+                    let p = UncheckedSendable((xs.baseAddress!, ws.baseAddress!, os.baseAddress!))
+                    // Any split gives the same bits; split rows when there are enough of them (the packed
+                    // weight is shared), else the outputs (a few tokens against a wide layer).
+                    let byRows = rows >= 12 * Parallel.threads
+                    Parallel.forRanges(byRows ? rows : panels, minPerChunk: byRows ? 6 : 2) { range in
                         let (x, w, o) = p.value
-                        // Each worker owns a padded input/output pair for the partial last block.
-                        var paddedIn = [Float](), paddedOut = [Float]()
-                        for b in blocks {
-                            let r0 = b * block, count = min(block, rows - r0)
-                            var src = x + r0 * k, dst = o + r0 * n
-                            if count < block {
-                                paddedIn = [Float](repeating: 0, count: block * k)
-                                paddedOut = [Float](repeating: 0, count: block * n)
-                                paddedIn.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: src, count: count * k) }
-                            }
-                            paddedIn.withUnsafeMutableBufferPointer { pin in
-                                paddedOut.withUnsafeMutableBufferPointer { pout in
-                                    if count < block { src = UnsafePointer(pin.baseAddress!); dst = pout.baseAddress! }
-                                    var beta: Float = 0
-                                    if let bias {
-                                        for i in 0..<block { (dst + i * n).update(from: bias, count: n) }
-                                        beta = 1
-                                    }
-                                    cblas_sgemm(CblasRowMajor, CblasNoTrans, transB, Int32(block), Int32(n), Int32(k),
-                                                1, src, Int32(k), w, ldb, beta, dst, Int32(n))
-                                    if count < block { (o + r0 * n).update(from: dst, count: count * n) }
-                                }
-                            }
-                        }
+                        let (r0, r1, p0, p1) = byRows ? (range.lowerBound, range.upperBound, 0, panels)
+                                                      : (0, rows, range.lowerBound, range.upperBound)
+                        mmssr_sgemm(kernel, x + r0 * k, r1 - r0, k, k, w, n, p0, p1, bias, o + r0 * n, n)
                     }
                 }
             }

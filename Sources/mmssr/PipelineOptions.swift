@@ -60,26 +60,11 @@ struct PipelineOptions: ParsableArguments {
 
     /// The model, and the identity a checkpoint records so a resume with another model is refused.
     func loadModel() throws(PipelineError) -> (model: ScoringModel, identity: String) {
-        warnIfBatchDependent()
         let path = if let model { model } else { try ModelLocator.locate(fp32: fp32) }
         let loaded: ScoringModel
         do { loaded = try ScoringModel(path: path, fp32: fp32) } catch {
             throw .invalidArgument("cannot use model \(path): \(error)")
         }
         return (loaded, "\(URL(fileURLWithPath: path).standardizedFileURL.path) \(loaded.precision)")
-    }
-
-    /// Shards, resumes and batch sizes give identical tables only if every layer gives a row the same bits
-    /// in any batch; OpenBLAS's kernels decide that for the fp32 parts, so say so (even with --quiet: this is
-    /// about the results, not progress) when they do not.
-    private func warnIfBatchDependent() {
-        guard mmssr_blas_rows_independent() == 0 else { return }
-        var line = "warning: OpenBLAS's \(String(cString: openblas_get_corename())) sgemm rounds a row by its place in"
-            + " the batch on this CPU, so fp32 layers (an int8 model's text MLP output and heads; every layer with"
-            + " --fp32) can differ in the last bits between sharded and unsharded runs or other batch sizes"
-        if let forced = mmssr_blas_user_core() {
-            line += "; OPENBLAS_CORETYPE=\(String(cString: forced)) chose those kernels: unset it to let mmssr pick"
-        }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }

@@ -1,12 +1,13 @@
 #ifndef MMSSR_CBLAS_H
 #define MMSSR_CBLAS_H
 
-// OpenBLAS (Debian's libopenblas-dev) for fp32 GEMM.
+// OpenBLAS (Debian's libopenblas-dev): fp32 GEMM of the head fit (scoring runs mmssr_sgemm, mmssr_sgemm.h).
 #include <cblas.h>
 
 // Our quantised kernels.
 #include "mmssr_qgemm.h"
 #include "mmssr_ops.h"
+#include "mmssr_sgemm.h"
 #include "mmssr_attention.h"
 #include "mmssr_lm.h"
 
@@ -21,10 +22,6 @@ int mmssr_serial_active(void);
 // The OPENBLAS_CORETYPE this CPU's features call for if OpenBLAS kernels named `core` are for an older
 // instruction set (generic SSE3, or AVX2 on an AVX-512 CPU), else NULL.
 const char *mmssr_blas_core_above(const char *core);
-
-// 1 if OpenBLAS's sgemm gives a row the same bits wherever it sits among the rows of a call (what makes fp32
-// Linear batch-independent), 0 if the running kernels round rows by position.
-int mmssr_blas_rows_independent(void);
 
 // mmssr_blas_core_above(the running core), or NULL (also when OPENBLAS_CORETYPE is already set: the user's choice stands).
 const char *mmssr_blas_better_core(void);

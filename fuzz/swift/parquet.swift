@@ -1,0 +1,10 @@
+import Scorer
+
+/// The parquet score-table reader, every row.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let path = writeFuzzFile(data, size, name: "scores.parquet")
+    guard let reader = try? ScoreTable.reader(path: path) else { return 0 }
+    while let row = try? reader.next() { _ = row }
+    return 0
+}
