@@ -48,7 +48,8 @@ class Shards:
                 if key != "__metadata__":
                     self.entries[key] = (mm, 8 + n, e, path)
 
-    def get(self, name, shape):
+    def check(self, name, shape):
+        """The entry of a tensor that must exist with this shape and a float dtype (no data read)."""
         if name not in self.entries:
             raise ConvertError(f"tensor {name} is missing from the checkpoint")
         mm, base, e, path = self.entries[name]
@@ -56,14 +57,28 @@ class Shards:
             raise ConvertError(f"tensor {name} has shape {e['shape']}, expected {list(shape)} ({path})")
         if e["dtype"] not in DTYPES:
             raise ConvertError(f"tensor {name} has dtype {e['dtype']}, expected BF16, F16 or F32 ({path})")
+        return self.entries[name]
+
+    def get(self, name, shape):
+        mm, base, e, path = self.check(name, shape)
         lo, hi = e["data_offsets"]
         raw = np.frombuffer(mm, dtype=DTYPES[e["dtype"]], count=(hi - lo) // np.dtype(DTYPES[e["dtype"]]).itemsize,
                             offset=base + lo)
         if e["dtype"] == "BF16":
-            values = (raw.astype(np.uint32) << 16).view(np.float32)
+            wide = raw.astype(np.uint32)
+            wide <<= 16  # in place: one fp32-sized buffer, not two
+            values = wide.view(np.float32)
         else:
             values = raw.astype(np.float32)
         return values.reshape(shape)
+
+    def release(self, name):
+        """Drops the shard pages of a tensor already converted (they would otherwise count as resident)."""
+        mm, base, e, _ = self.entries[name]
+        lo, hi = e["data_offsets"]
+        start = (base + lo) // mmap.PAGESIZE * mmap.PAGESIZE
+        if hasattr(mm, "madvise") and base + hi > start:
+            mm.madvise(mmap.MADV_DONTNEED, start, base + hi - start)
 
 
 def quantize_rows(w):
@@ -209,7 +224,7 @@ def convert(hf_dir, out, precision):
     add_metadata(w, hf_dir, config, precision)
     # Tensor infos first (shapes and types are known without reading data), then the data, one at a time.
     for name, hf_name, shape, matrix in plan:
-        shards.get(hf_name, shape)  # validates presence, shape and dtype without reading the data
+        shards.check(hf_name, shape)
         n = int(np.prod(shape))
         if matrix and precision == "int8":
             w.add_tensor_info(name, shape, np.dtype(np.int8), n, raw_dtype=gguf.GGMLQuantizationType.I8)
@@ -230,6 +245,7 @@ def convert(hf_dir, out, precision):
         else:
             w.write_tensor_data(np.ascontiguousarray(values, dtype=np.float32))
             del values
+        shards.release(hf_name)
     w.close()
 
 
