@@ -18,6 +18,7 @@ struct InspectCommand: ParsableCommand {
         let gguf: GGUFFile
         do { gguf = try GGUFFile(path: file) } catch { throw CLIError(error.description) }
         print("\(file): GGUF v\(gguf.version), \(gguf.metadata.count) metadata entries, \(gguf.tensors.count) tensors, alignment \(gguf.alignment)")
+        if let arch = try? gguf.string("general.architecture") { printModelSummary(gguf, architecture: arch) }
         print("\nmetadata:")
         for (key, value) in gguf.metadata {
             if full, case .array(_, let items) = value {
@@ -45,6 +46,22 @@ struct InspectCommand: ParsableCommand {
         }
         print("total tensor data: \(formatBytes(total))")
     }
+}
+
+/// The architecture's hyper-parameters (the `ARCH.*` keys), the tokenizer's size and the tensor types.
+private func printModelSummary(_ gguf: GGUFFile, architecture arch: String) {
+    print("\nmodel: \(arch)")
+    for (key, value) in gguf.metadata where key.hasPrefix(arch + ".") {
+        print("  \(key.dropFirst(arch.count + 1)) = \(value)")
+    }
+    if case .array(_, let tokens)? = gguf.value("tokenizer.ggml.tokens") {
+        let model = (try? gguf.string("tokenizer.ggml.model")) ?? "?"
+        let merges = if case .array(_, let m)? = gguf.value("tokenizer.ggml.merges") { m.count } else { 0 }
+        print("  tokenizer: \(model), \(tokens.count) tokens, \(merges) merges")
+    }
+    var histogram = [String: Int]()
+    for t in gguf.tensors { histogram[t.type.name, default: 0] += 1 }
+    print("  tensor types: " + histogram.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
 }
 
 func formatBytes(_ n: Int) -> String {

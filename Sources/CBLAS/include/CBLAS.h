@@ -10,6 +10,7 @@
 #include "mmssr_sgemm.h"
 #include "mmssr_attention.h"
 #include "mmssr_lm.h"
+#include "mmssr_ggml.h"
 
 void mmssr_blas_set_threads(int n);
 int mmssr_blas_get_threads(void);

@@ -1,26 +1,51 @@
-/// Conversions between fp32 and the stored types the engine reads (F32, F16, BF16, I8, Q8_0).
+import CBLAS
+
+/// Conversions between fp32 and the stored types: every ggml type llama.cpp writes for dense models (F32,
+/// F16, BF16, I8, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K ... Q6_K) decodes through the C kernels of
+/// mmssr_ggml.h, bit-equal to ggml's reference and the `gguf` package.
 public enum Dequantize {
+    /// The dequantisation kernel used unless a caller names one (`MMSSR_DK_*`).
+    public static let bestKernel = mmssr_ggml_dequant_best_kernel()
+
+    /// Values per parallel chunk: below this a thread costs more than it saves.
+    private static let chunkValues = 1 << 16
+
+    public static func isSupported(_ type: GGMLType) -> Bool {
+        mmssr_ggml_type_supported(Int32(type.rawValue)) != 0
+    }
+
+    /// Decodes `out.count` values (whole blocks of `type`) from the start of `raw` into `out` on this thread.
+    /// False when the type is not decodable, or `out.count` is not whole blocks or needs more than `raw`.
+    public static func decode(_ raw: UnsafeRawBufferPointer, type: GGMLType, into out: UnsafeMutableBufferPointer<Float>,
+                              kernel: Int32 = bestKernel) -> Bool {
+        guard let bytes = type.byteCount(elements: out.count), bytes <= raw.count else { return false }
+        if out.isEmpty { return isSupported(type) }
+        return mmssr_ggml_dequantize(kernel, Int32(type.rawValue), raw.baseAddress, out.baseAddress, out.count) == 0
+    }
+
+    /// `decode` split into block-aligned chunks across `Parallel`'s workers.
+    public static func decodeParallel(_ raw: UnsafeRawBufferPointer, type: GGMLType, into out: UnsafeMutableBufferPointer<Float>,
+                                      kernel: Int32 = bestKernel) -> Bool {
+        guard isSupported(type), let bytes = type.byteCount(elements: out.count), bytes <= raw.count else { return false }
+        let (perBlock, blockBytes) = type.block
+        let blocks = out.count / perBlock
+        // Each chunk reads and writes its own blocks only.
+        let io = UncheckedSendable((raw, out))
+        Parallel.forRanges(blocks, minPerChunk: max(1, chunkValues / perBlock)) { r in
+            let (raw, out) = io.value
+            let src = UnsafeRawBufferPointer(rebasing: raw[(r.lowerBound * blockBytes)...])
+            let dst = UnsafeMutableBufferPointer(rebasing: out[(r.lowerBound * perBlock) ..< (r.upperBound * perBlock)])
+            _ = decode(src, type: type, into: dst, kernel: kernel)
+        }
+        return true
+    }
+
+    /// `count` values of `type` from `raw` as fp32, or nil when the type is not decodable.
     static func floats(_ raw: UnsafeRawBufferPointer, type: GGMLType, count: Int) -> [Float]? {
-        switch type {
-        case .f32:
-            return (0..<count).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
-        case .f16:
-            return (0..<count).map { Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))) }
-        case .bf16:
-            return (0..<count).map { Float(bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self)) << 16) }
-        case .i8:
-            return raw.prefix(count).map { Float(Int8(bitPattern: $0)) }
-        case .q8_0:
-            // Blocks of 32: an f16 scale then 32 int8 quants.
-            var out = [Float](repeating: 0, count: count)
-            for b in 0..<(count / 32) {
-                let base = b * 34
-                let d = Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: base, as: UInt16.self)))
-                for i in 0..<32 { out[b * 32 + i] = d * Float(Int8(bitPattern: raw[base + 2 + i])) }
-            }
-            return out
-        default:
-            return nil
+        guard isSupported(type), let bytes = type.byteCount(elements: count), bytes <= raw.count else { return nil }
+        return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            _ = decodeParallel(raw, type: type, into: out)
+            initialized = count
         }
     }
 

@@ -208,16 +208,40 @@ public final class GGUFFile: Sendable {
         UnsafeRawBufferPointer(rebasing: file.bytes[info.offset ..< info.offset + info.byteCount])
     }
 
-    /// The tensor as fp32 values (dequantised from F16, BF16, I8 or Q8_0), checking its shape when given.
+    /// The tensor as fp32 values (dequantised from any type `Dequantize` decodes), checking its shape when given.
     public func floats(tensor name: String, shape: [Int]? = nil) throws(ModelFileError) -> [Float] {
         let t = try require(name)
         if let shape, shape != t.shape {
             throw ModelFileError(path: path, offset: t.offset, reason: "tensor \(name) has shape \(t.shape), expected \(shape)")
         }
-        guard let values = Dequantize.floats(rawBytes(t), type: t.type, count: t.elementCount) else {
-            throw ModelFileError(path: path, offset: t.offset, reason: "tensor \(name): type \(t.type.name) cannot be read as fp32")
+        try requireDecodable(t)
+        return Dequantize.floats(rawBytes(t), type: t.type, count: t.elementCount)!
+    }
+
+    /// Rows `rows` of the tensor (slices of its outermost dimension) as fp32 into `out`, which holds
+    /// `rows.count` rows exactly, on this thread: callers convert a large matrix piecewise or in parallel
+    /// without holding it twice.
+    public func dequantize(tensor name: String, rows: Range<Int>, into out: UnsafeMutableBufferPointer<Float>) throws(ModelFileError) {
+        let t = try require(name)
+        try requireDecodable(t)
+        let rowCount = t.shape[0], rowLength = t.shape.dropFirst().reduce(1, *)
+        guard rows.lowerBound >= 0, rows.upperBound <= rowCount else {
+            throw ModelFileError(path: path, offset: t.offset, reason: "tensor \(name): rows \(rows) outside its \(rowCount) rows")
         }
-        return values
+        guard out.count == rows.count * rowLength else {
+            throw ModelFileError(path: path, offset: t.offset, reason: "tensor \(name): \(out.count) floats for \(rows.count) rows of \(rowLength)")
+        }
+        guard let rowBytes = t.type.byteCount(elements: rowLength) else {
+            throw ModelFileError(path: path, offset: t.offset, reason: "tensor \(name): rows of \(rowLength) are not whole \(t.type.name) blocks")
+        }
+        let raw = UnsafeRawBufferPointer(rebasing: rawBytes(t)[(rows.lowerBound * rowBytes)...])
+        _ = Dequantize.decode(raw, type: t.type, into: out)
+    }
+
+    private func requireDecodable(_ t: GGUFTensorInfo) throws(ModelFileError) {
+        guard Dequantize.isSupported(t.type) else {
+            throw ModelFileError(path: path, offset: t.offset, reason: "tensor \(t.name) has type \(t.type.name), which mmssr cannot dequantise")
+        }
     }
 
     /// An I8 tensor's values.
