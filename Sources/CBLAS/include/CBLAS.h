@@ -9,6 +9,7 @@
 #include "mmssr_ops.h"
 #include "mmssr_attention.h"
 #include "mmssr_lm.h"
+#include "mmssr_ggml.h"
 
 void mmssr_blas_set_threads(int n);
 int mmssr_blas_get_threads(void);

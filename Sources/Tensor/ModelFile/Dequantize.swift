@@ -1,26 +1,24 @@
-/// Conversions between fp32 and the stored types the engine reads (F32, F16, BF16, I8, Q8_0).
+import CBLAS
+
+/// Conversions between fp32 and the stored types the engine reads: I8 and every ggml type the C layer
+/// dequantises (F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K; see mmssr_ggml.h).
 public enum Dequantize {
+    /// Whether `floats` reads `type`.
+    public static func reads(_ type: GGMLType) -> Bool {
+        type == .i8 || mmssr_ggml_supported(Int32(type.rawValue)) != 0
+    }
+
+    /// `count` values of `type` from `raw` (which holds at least their bytes), or nil for a type not read here
+    /// or a count that is not a whole number of blocks.
     static func floats(_ raw: UnsafeRawBufferPointer, type: GGMLType, count: Int) -> [Float]? {
-        switch type {
-        case .f32:
-            return (0..<count).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
-        case .f16:
-            return (0..<count).map { Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))) }
-        case .bf16:
-            return (0..<count).map { Float(bitPattern: UInt32(raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self)) << 16) }
-        case .i8:
-            return raw.prefix(count).map { Float(Int8(bitPattern: $0)) }
-        case .q8_0:
-            // Blocks of 32: an f16 scale then 32 int8 quants.
-            var out = [Float](repeating: 0, count: count)
-            for b in 0..<(count / 32) {
-                let base = b * 34
-                let d = Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: base, as: UInt16.self)))
-                for i in 0..<32 { out[b * 32 + i] = d * Float(Int8(bitPattern: raw[base + 2 + i])) }
+        if type == .i8 { return raw.prefix(count).map { Float(Int8(bitPattern: $0)) } }
+        let (elements, bytes) = type.block
+        guard reads(type), count % elements == 0, raw.count >= count / elements * bytes else { return nil }
+        return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            if count > 0 {
+                _ = mmssr_ggml_dequantize(Int32(type.rawValue), raw.baseAddress!, count / elements, out.baseAddress!)
             }
-            return out
-        default:
-            return nil
+            initialized = count
         }
     }
 

@@ -208,7 +208,7 @@ public final class GGUFFile: Sendable {
         UnsafeRawBufferPointer(rebasing: file.bytes[info.offset ..< info.offset + info.byteCount])
     }
 
-    /// The tensor as fp32 values (dequantised from F16, BF16, I8 or Q8_0), checking its shape when given.
+    /// The tensor as fp32 values (dequantised from I8 or any ggml type `Dequantize` reads), checking its shape when given.
     public func floats(tensor name: String, shape: [Int]? = nil) throws(ModelFileError) -> [Float] {
         let t = try require(name)
         if let shape, shape != t.shape {
