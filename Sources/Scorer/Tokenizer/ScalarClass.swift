@@ -1,4 +1,5 @@
-/// The per-scalar facts the BERT normaliser and pre-tokeniser branch on, as HF `tokenizers` defines them.
+/// The per-scalar facts the BERT normaliser and pre-tokeniser and the byte-level BPE pre-tokenizer's regex
+/// classes branch on, as HF `tokenizers` defines them.
 struct ScalarClass: OptionSet, Sendable {
     let rawValue: UInt8
 
@@ -9,6 +10,9 @@ struct ScalarClass: OptionSet, Sendable {
     static let chinese = ScalarClass(rawValue: 1 << 2)
     static let nonspacingMark = ScalarClass(rawValue: 1 << 3)
     static let punctuation = ScalarClass(rawValue: 1 << 4)
+    /// The regex classes `\p{L}` and `\p{N}` (`\s` is `whitespace`).
+    static let letter = ScalarClass(rawValue: 1 << 5)
+    static let number = ScalarClass(rawValue: 1 << 6)
 
     static func of(_ scalar: Unicode.Scalar) -> ScalarClass {
         let value = scalar.value
@@ -18,6 +22,8 @@ struct ScalarClass: OptionSet, Sendable {
         if contains(chineseRanges, value) { result.insert(.chinese) }
         if contains(HuggingFaceUnicodeTables.nonspacingMarks, value) { result.insert(.nonspacingMark) }
         if contains(HuggingFaceUnicodeTables.punctuation, value) { result.insert(.punctuation) }
+        if contains(HuggingFaceUnicodeTables.letters, value) { result.insert(.letter) }
+        if contains(HuggingFaceUnicodeTables.numbers, value) { result.insert(.number) }
         return result
     }
 
@@ -39,6 +45,8 @@ struct ScalarClass: OptionSet, Sendable {
             (chineseRanges, .chinese),
             (HuggingFaceUnicodeTables.nonspacingMarks, .nonspacingMark),
             (HuggingFaceUnicodeTables.punctuation, .punctuation),
+            (HuggingFaceUnicodeTables.letters, .letter),
+            (HuggingFaceUnicodeTables.numbers, .number),
         ]
         for (ranges, flag) in sources {
             for pair in stride(from: 0, to: ranges.count, by: 2) where ranges[pair] < 0x10000 {
