@@ -1,3 +1,4 @@
+import Dispatch
 import CBLAS
 import Tensor
 
@@ -165,5 +166,26 @@ public struct Qwen2: Sendable {
             }
         }
         return b.down.forward(act)
+    }
+}
+
+extension Qwen2 {
+    /// Seconds and integer (or float) operations of every matrix of the model run alone on a `rows`-row input:
+    /// the GEMMs of a prefill of that many tokens, without the head (a prefill needs one row of logits).
+    public func timeLinearLayers(rows: Int) -> (seconds: Double, ops: Double) {
+        var seconds = 0.0, ops = 0.0
+        var inputs = [Int: Tensor]()
+        for b in blocks {
+            for layer in [b.qkv, b.output, b.gateUp, b.down] {
+                let x = inputs[layer.inFeatures] ?? Tensor(shape: [rows, layer.inFeatures],
+                                                          data: (0..<(rows * layer.inFeatures)).map { Float(($0 * 7919) % 201) / 100 - 1 })
+                inputs[layer.inFeatures] = x
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = layer.forward(x)
+                seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                ops += 2 * Double(rows) * Double(layer.inFeatures) * Double(layer.outFeatures)
+            }
+        }
+        return (seconds, ops)
     }
 }
