@@ -38,7 +38,7 @@ let package = Package(
         ),
         // Test-only helpers shared by the test targets (where the converted model files are).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VisionTests", dependencies: ["Vision", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ScorerTests", dependencies: ["Scorer", "Vision", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SelectTests", dependencies: ["Select", "Scorer", "Tensor"]),

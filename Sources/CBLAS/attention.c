@@ -65,8 +65,7 @@ static void attention_scalar(const float *q, const float *k, const float *v, siz
 //  - P v tiles broadcast s[j][row..row+mr) at constant offsets, next to one another.
 // Everything a block touches (k^T, s, the v rows) stays in L1/L2, never a len x len matrix.
 
-#define AVX512_TARGET __attribute__((target("avx512f")))
-#define AVX512_INLINE static inline __attribute__((always_inline)) AVX512_TARGET
+#include "avx512_exp.h"
 // The tiles index arrays of vectors in loops with constant trip counts: unrolled fully they are registers,
 // otherwise the compiler keeps them on the stack (measured: d=32 ran at half speed, P v from memory).
 #define UNROLL _Pragma("GCC unroll 32")
@@ -140,24 +139,6 @@ AVX512_INLINE void pack_transposed(const float *src, size_t stride, size_t n, si
         for (int i = 0; i < 16; i++) r[i] = (size_t)i < n ? _mm512_loadu_ps(src + i * stride + c0) : _mm512_setzero_ps();
         transpose16(r, dst + c0 * dst_stride, dst_stride, 16);
     }
-}
-
-// exp(x) for x <= 0 (scores minus their max): 2^k * p(r) as mmssr_expf, with the 2^k applied by vscalefps.
-// The clamp keeps -inf or huge negative gaps finite (exp underflows to ~0 there anyway).
-AVX512_INLINE __m512 exp512(__m512 x) {
-    x = _mm512_max_ps(x, _mm512_set1_ps(-87.3f));
-    const __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693145751953125f), x);
-    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(1.428606765330187045e-06f), r);
-    __m512 p = _mm512_set1_ps(1.0f / 720.0f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, k);
 }
 
 // s[j0 + m][0 .. 16 nv) = scale * k_{j0+m} . q_row for m < AT_KEYS: 8 x nv accumulators over head_dim.

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "mmssr_ops.h"
+#include "mmssr_lm.h"
 
 #if defined(__x86_64__) && defined(__clang__)
 #define MMSSR_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
@@ -120,5 +121,15 @@ void mmssr_gelu_tanh(float *x, size_t n) {
         float u = 0.7978845608028654f * (v + 0.044715f * v * v * v);
         // 0.5 (1 + tanh(u)) = sigmoid(2u): no cancellation in the negative tail.
         x[i] = v / (1.0f + expf_inline(-2.0f * u));
+    }
+}
+
+MMSSR_CLONES
+void mmssr_silu_mul(const float *gate, size_t gate_stride, const float *up, size_t up_stride, size_t rows,
+                    size_t n, float *out, size_t out_stride) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *g = gate + r * gate_stride, *u = up + r * up_stride;
+        float *o = out + r * out_stride;
+        for (size_t i = 0; i < n; i++) o[i] = g[i] / (1.0f + expf_inline(-g[i])) * u[i];
     }
 }

@@ -233,12 +233,6 @@ private struct EndToEnd: Encodable {
     var samplesPerCoreSecond: Double
 }
 
-private func peakRSSMegabytes() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
-}
-
 /// User plus system CPU seconds of the whole process so far.
 private func cpuSeconds() -> Double {
     var usage = rusage()

@@ -2,7 +2,7 @@
 /// `.weight.scale` -> int8 layer; F32/F16 -> fp32 layer), never their names, so one model definition runs
 /// both the int8 and the fp32 file.
 extension GGUFFile {
-    /// A linear layer from `PREFIX.weight` (`[out, in]`) and `PREFIX.bias`. Several prefixes are fused into
+    /// A linear layer from `PREFIX.weight` (`[out, in]`) and `PREFIX.bias` (absent: no bias). Several prefixes are fused into
     /// one layer whose outputs are concatenated in order (q, k and v as one GEMM); fused int8 matrices must
     /// share their SmoothQuant factors (`PREFIX.weight.smooth`, see docs/model-file.md). `dequantize` runs an
     /// int8 file's matrices in fp32.
@@ -13,7 +13,7 @@ extension GGUFFile {
     /// `linear(_:dequantize:)` with the prefixes as an array.
     public func linearLayer(_ prefixes: [String], dequantize: Bool) throws(ModelFileError) -> any LinearLayer {
         var weights = [Float](), quants = [Int8](), scales = [Float](), biases = [Float](), smooth: [Float]?
-        var inFeatures = -1, outFeatures = 0, quantized = false
+        var inFeatures = -1, outFeatures = 0, quantized = false, hasBias = false
         for prefix in prefixes {
             guard let w = info("\(prefix).weight"), w.shape.count == 2 else {
                 throw ModelFileError(path: path, offset: nil, reason: "tensor \(prefix).weight is missing or not a matrix")
@@ -23,7 +23,12 @@ extension GGUFFile {
             }
             inFeatures = w.shape[1]
             outFeatures += w.shape[0]
-            biases += try floats(tensor: "\(prefix).bias", shape: [w.shape[0]])
+            if info("\(prefix).bias") != nil {
+                biases += try floats(tensor: "\(prefix).bias", shape: [w.shape[0]])
+                hasBias = true
+            } else {
+                biases += [Float](repeating: 0, count: w.shape[0])
+            }
             if w.type == .i8 {
                 quantized = true
                 quants += try int8s(tensor: "\(prefix).weight")
@@ -40,15 +45,16 @@ extension GGUFFile {
         if quantized && !weights.isEmpty {
             throw ModelFileError(path: path, offset: nil, reason: "cannot fuse int8 and fp32 matrices: \(prefixes.joined(separator: ", "))")
         }
+        let bias = hasBias ? biases : nil
         if !quantized {
-            return Linear(weight: weights, bias: biases, outFeatures: outFeatures, inFeatures: inFeatures)
+            return Linear(weight: weights, bias: bias, outFeatures: outFeatures, inFeatures: inFeatures)
         }
         if dequantize {
             let divisor = smooth ?? [Float](repeating: 1, count: inFeatures)
             let w = (0..<quants.count).map { Float(quants[$0]) * scales[$0 / inFeatures] / divisor[$0 % inFeatures] }
-            return Linear(weight: w, bias: biases, outFeatures: outFeatures, inFeatures: inFeatures)
+            return Linear(weight: w, bias: bias, outFeatures: outFeatures, inFeatures: inFeatures)
         }
-        return QuantizedLinear(weight: quants, scales: scales, bias: biases, outFeatures: outFeatures,
+        return QuantizedLinear(weight: quants, scales: scales, bias: bias, outFeatures: outFeatures,
                                inFeatures: inFeatures, inputScale: smooth?.map { 1 / $0 })
     }
 

@@ -1,0 +1,191 @@
+import Dispatch
+import CBLAS
+import Tensor
+
+/// What one sequence of a batched forward brings: its new tokens, the cache they extend, and an optional
+/// shared prefix (a cache filled once) that its tokens follow.
+public struct LMSequence: Sendable {
+    public let tokens: [Int32]
+    public let cache: KVCache
+    public let prefix: KVCache?
+
+    public init(tokens: [Int32], cache: KVCache, prefix: KVCache? = nil) {
+        self.tokens = tokens
+        self.cache = cache
+        self.prefix = prefix
+    }
+
+    /// Position of the first new token: everything the prefix and the cache hold comes before it.
+    var firstPosition: Int { (prefix?.count ?? 0) + cache.count }
+}
+
+/// The Qwen2 decoder (Hugging Face `Qwen2ForCausalLM`) as the model file describes it.
+///
+/// Matrices run in int8 (weights per output channel, activations per token) or fp32. llama.cpp's quantised
+/// tensors are dequantised at load, then quantised per output channel for the int8 path.
+public struct Qwen2: Sendable {
+    struct Block: Sendable {
+        let attentionNorm: RMSNorm
+        let qkv: any LinearLayer
+        let output: any LinearLayer
+        let mlpNorm: RMSNorm
+        let gateUp: any LinearLayer
+        let down: any LinearLayer
+    }
+
+    public let config: Qwen2Configuration
+    public let precision: String
+    let embedding: [Float]
+    let blocks: [Block]
+    let norm: RMSNorm
+    let head: any LinearLayer
+    let rope: RotaryEmbedding
+
+    /// `fp32` runs every matrix in fp32; otherwise int8.
+    public init(file: GGUFFile, fp32: Bool = false) throws(ModelFileError) {
+        let c = try Qwen2Configuration(file: file)
+        config = c
+        precision = fp32 ? "f32" : "int8"
+        func linear(_ prefixes: [String], outFeatures: Int, inFeatures: Int) throws(ModelFileError) -> any LinearLayer {
+            let layer = try file.linearLayer(prefixes, dequantize: fp32)
+            guard layer.outFeatures == outFeatures, layer.inFeatures == inFeatures else {
+                throw ModelFileError(path: file.path, offset: nil, reason: "\(prefixes.joined(separator: "+")) is \(layer.outFeatures)x\(layer.inFeatures), expected \(outFeatures)x\(inFeatures)")
+            }
+            return Self.precision(layer, fp32: fp32)
+        }
+        func rmsNorm(_ name: String) throws(ModelFileError) -> RMSNorm {
+            RMSNorm(weight: try file.floats(tensor: name, shape: [c.hidden]), eps: c.rmsNormEps)
+        }
+        embedding = try file.floats(tensor: "token_embd.weight")
+        blocks = try (0..<c.layers).map { i throws(ModelFileError) in
+            let p = "blk.\(i)"
+            return Block(
+                attentionNorm: try rmsNorm("\(p).attn_norm.weight"),
+                qkv: try linear(["\(p).attn_q", "\(p).attn_k", "\(p).attn_v"], outFeatures: c.hidden + 2 * c.kvWidth, inFeatures: c.hidden),
+                output: try linear(["\(p).attn_output"], outFeatures: c.hidden, inFeatures: c.hidden),
+                mlpNorm: try rmsNorm("\(p).ffn_norm.weight"),
+                gateUp: try linear(["\(p).ffn_gate", "\(p).ffn_up"], outFeatures: 2 * c.intermediate, inFeatures: c.hidden),
+                down: try linear(["\(p).ffn_down"], outFeatures: c.hidden, inFeatures: c.intermediate))
+        }
+        norm = try rmsNorm("output_norm.weight")
+        head = c.tiedEmbedding
+            ? Self.precision(Linear(weight: embedding, bias: nil, outFeatures: c.vocabularySize, inFeatures: c.hidden), fp32: fp32)
+            : try linear(["output"], outFeatures: c.vocabularySize, inFeatures: c.hidden)
+        rope = RotaryEmbedding(headDim: c.headDim, theta: c.ropeTheta)
+    }
+
+    /// A model from random weights with the given shapes (benchmarks: no file needed).
+    public init(randomWeights c: Qwen2Configuration, fp32: Bool = false, seed: UInt64 = 1) {
+        config = c
+        precision = fp32 ? "f32" : "int8"
+        var rng = SplitMix64(seed: seed)
+        func values(_ n: Int, _ scale: Float) -> [Float] { (0..<n).map { _ in Float.random(in: -scale...scale, using: &rng) } }
+        func linear(_ out: Int, _ inp: Int, bias: Bool) -> any LinearLayer {
+            Self.precision(Linear(weight: values(out * inp, 1 / Float(inp).squareRoot()), bias: bias ? values(out, 0.02) : nil,
+                                  outFeatures: out, inFeatures: inp), fp32: fp32)
+        }
+        func rmsNorm() -> RMSNorm { RMSNorm(weight: values(c.hidden, 0.1).map { 1 + $0 }, eps: c.rmsNormEps) }
+        embedding = values(c.vocabularySize * c.hidden, 0.05)
+        blocks = (0..<c.layers).map { _ in
+            Block(attentionNorm: rmsNorm(), qkv: linear(c.hidden + 2 * c.kvWidth, c.hidden, bias: true),
+                  output: linear(c.hidden, c.hidden, bias: false), mlpNorm: rmsNorm(),
+                  gateUp: linear(2 * c.intermediate, c.hidden, bias: false), down: linear(c.hidden, c.intermediate, bias: false))
+        }
+        norm = rmsNorm()
+        head = Self.precision(Linear(weight: embedding, bias: nil, outFeatures: c.vocabularySize, inFeatures: c.hidden), fp32: fp32)
+        rope = RotaryEmbedding(headDim: c.headDim, theta: c.ropeTheta)
+    }
+
+    /// An fp32 layer quantised for the int8 path (an I8 file's layers are int8 already).
+    static func precision(_ layer: any LinearLayer, fp32: Bool) -> any LinearLayer {
+        guard !fp32, let dense = layer as? Linear else { return layer }
+        return QuantizedLinear.quantizing(weight: dense.weight, bias: dense.bias, outFeatures: dense.outFeatures,
+                                          inFeatures: dense.inFeatures)
+    }
+
+    /// A cache for one sequence of up to `tokens` tokens.
+    public func makeCache(reserving tokens: Int = 64) -> KVCache {
+        KVCache(layers: config.layers, rowWidth: config.kvWidth, capacity: tokens)
+    }
+
+    /// Runs every sequence's new tokens as one batch (one GEMM per matrix for all their rows), appends their
+    /// keys and values to their caches, and returns the final-norm hidden states `[total new tokens, hidden]`
+    /// in sequence order. Each sequence's rows depend only on its own tokens, cache and prefix.
+    public func forward(_ sequences: [LMSequence]) -> Tensor {
+        var rows = [Range<Int>](), positions = [Int32]()
+        for s in sequences {
+            let start = rows.last?.upperBound ?? 0
+            rows.append(start ..< start + s.tokens.count)
+            positions += (0..<s.tokens.count).map { Int32(s.firstPosition + $0) }
+        }
+        let attention = zip(sequences, rows).map { CausalSequence(rows: $1, cache: $0.cache, prefix: $0.prefix) }
+        var x = embed(sequences.flatMap(\.tokens))
+        for (layer, block) in blocks.enumerated() {
+            x = self.block(block, layer: layer, consume x, positions: positions, sequences: attention)
+        }
+        for s in sequences { s.cache.commit(s.tokens.count) }
+        return norm.forward(x)
+    }
+
+    /// Logits `[rows, vocabulary]` of final hidden states.
+    public func logits(_ hidden: Tensor) -> Tensor { head.forward(hidden) }
+
+    func embed(_ tokens: [Int32]) -> Tensor {
+        let d = config.hidden
+        var x = Tensor(zeros: [tokens.count, d])
+        for (r, t) in tokens.enumerated() {
+            precondition(t >= 0 && Int(t) < config.vocabularySize, "token id \(t) outside the vocabulary")
+            x.data.replaceSubrange(r * d ..< (r + 1) * d, with: embedding[Int(t) * d ..< (Int(t) + 1) * d])
+        }
+        return x
+    }
+
+    func block(_ b: Block, layer: Int, _ x: consuming Tensor, positions: [Int32], sequences: [CausalSequence]) -> Tensor {
+        var h = x
+        h = h + attention(b, layer: layer, b.attentionNorm.forward(h), positions: positions, sequences: sequences)
+        return h + mlp(b, b.mlpNorm.forward(h))
+    }
+
+    func attention(_ b: Block, layer: Int, _ x: Tensor, positions: [Int32], sequences: [CausalSequence]) -> Tensor {
+        let c = config
+        var qkv = b.qkv.forward(x)
+        rope.apply(&qkv, firstColumn: 0, heads: c.heads, positions: positions)
+        rope.apply(&qkv, firstColumn: c.hidden, heads: c.kvHeads, positions: positions)
+        let heads = causalAttention(qkv: qkv, layer: layer, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim,
+                                    sequences: sequences)
+        return b.output.forward(heads)
+    }
+
+    func mlp(_ b: Block, _ x: Tensor) -> Tensor {
+        let gateUp = b.gateUp.forward(x)
+        let n = config.intermediate, rows = x.rows
+        var act = Tensor(zeros: [rows, n])
+        gateUp.data.withUnsafeBufferPointer { g in
+            act.data.withUnsafeMutableBufferPointer { o in
+                mmssr_silu_mul(g.baseAddress!, 2 * n, g.baseAddress! + n, 2 * n, rows, n, o.baseAddress!, n)
+            }
+        }
+        return b.down.forward(act)
+    }
+}
+
+extension Qwen2 {
+    /// Seconds and integer (or float) operations of every matrix of the model run alone on a `rows`-row input:
+    /// the GEMMs of a prefill of that many tokens, without the head (a prefill needs one row of logits).
+    public func timeLinearLayers(rows: Int) -> (seconds: Double, ops: Double) {
+        var seconds = 0.0, ops = 0.0
+        var inputs = [Int: Tensor]()
+        for b in blocks {
+            for layer in [b.qkv, b.output, b.gateUp, b.down] {
+                let x = inputs[layer.inFeatures] ?? Tensor(shape: [rows, layer.inFeatures],
+                                                          data: (0..<(rows * layer.inFeatures)).map { Float(($0 * 7919) % 201) / 100 - 1 })
+                inputs[layer.inFeatures] = x
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = layer.forward(x)
+                seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                ops += 2 * Double(rows) * Double(layer.inFeatures) * Double(layer.outFeatures)
+            }
+        }
+        return (seconds, ops)
+    }
+}
