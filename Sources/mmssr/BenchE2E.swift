@@ -6,18 +6,23 @@ import CImage
 import Foundation
 import Scorer
 import Tensor
+import Vision
 
 struct BenchE2E: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "e2e",
         abstract: "End-to-end `mmssr score` throughput on a generated pool of 640x480 JPEGs.",
         discussion: """
-            Generates --count photo-like 640x480 JPEGs with question/answer texts (once, in --dir), then runs the \
-            scoring pipeline for each precision and each thread split F+P (F forward threads, P prepare threads \
-            running alongside). Reports samples/s, seconds per stage (prepare is summed over its threads; wait is \
-            the forward idling for prepared samples), and a separate timing of the forward's parts (text tower, \
-            vision tower, heads) on the first batches. Peak RSS is the process's high-water mark so far. On a \
-            shared machine every figure is noisy: compare runs made at the same time.
+            Generates --count photo-like 640x480 JPEGs with conversations (once, in --dir), then runs the scoring \
+            pipeline for each precision, each thread split F+P (F forward threads, P prepare threads running \
+            alongside) and each kind of text, alternating the kinds so they are compared minutes apart at most. \
+            Texts: `short` is one templated round (a letter to ~370 characters); `realistic` copies the round \
+            counts and per-turn lengths of the items of --realistic's dev and test pools (the realistic \
+            development set) with generated words. Reports samples/s, seconds per stage (prepare is summed over \
+            its threads; wait is the forward idling for prepared samples), and where a sample's time goes on the \
+            first batches, one part at a time on the forward's threads: decode, preprocess, tokenize, text tower, \
+            vision tower, surface features, heads. Peak RSS is the process's high-water mark so far. On a shared \
+            machine every figure is noisy: compare runs made at the same time.
             """)
 
     @Option(help: "Pool size.")
@@ -32,6 +37,12 @@ struct BenchE2E: ParsableCommand {
     @Option(help: "Precisions to run: int8, fp32 or both separated by commas.")
     var precision = "int8,fp32"
 
+    @Option(help: "Texts to run: short, realistic, or both separated by commas (alternating).")
+    var texts = "short,realistic"
+
+    @Option(help: "The realistic development set whose dev/ and test/ pools give the realistic texts' shapes.")
+    var realistic = "example/realistic"
+
     @Option(help: "Where the pool and its images go (kept and reused).")
     var dir = "/tmp/mmssr-bench-e2e"
 
@@ -45,46 +56,65 @@ struct BenchE2E: ParsableCommand {
         }
         let precisions = precision.split(separator: ",").map(String.init)
         for p in precisions where p != "int8" && p != "fp32" { throw CLIError("--precision wants int8 or fp32, got '\(p)'") }
-        let pool = try SyntheticPool.ensure(dir: dir, count: count)
+        let kinds = texts.split(separator: ",").map(String.init)
+        for k in kinds where k != "short" && k != "realistic" { throw CLIError("--texts wants short or realistic, got '\(k)'") }
+        let shapes = kinds.contains("realistic") ? try RealisticConversations(directory: realistic) : nil
+        let pools = try kinds.map { try SyntheticPool.ensure(dir: dir, count: count, realistic: $0 == "realistic" ? shapes : nil) }
         print("pool: \(count) items, 640x480 JPEG each, in \(dir); batch \(batch); \(loadLine())")
+        if let shapes {
+            print(String(format: "realistic texts: shapes of %d items (%@): %.2f rounds and %.0f characters per item on average",
+                         shapes.shapes.count, shapes.pools.joined(separator: ", "), shapes.meanRounds, shapes.meanCharacters))
+        }
         for p in precisions {
             let fp32 = p == "fp32"
             let path = try models.path(fp32: fp32)
             let scorer = try ScoringModel(path: path, fp32: fp32)
             print("\n\(p): \(path) (runs in \(scorer.precision))")
-            print(" F+P  samples/s   wall s | read  prepare  forward  write  wait (s) | peak RSS")
+            print(" F+P  texts      samples/s   wall s | read  prepare  forward  write  wait (s) | peak RSS")
             for (forward, prepare) in parsedSplits {
-                Parallel.setThreads(forward)
-                var job = ScoreJob(pool: pool, imagesRoot: dir + "/images", output: dir + "/scores.parquet")
-                job.batchSize = batch
-                job.prepareThreads = prepare
-                unlink(ScorePipeline.checkpointPath(output: job.output))
-                let s = try ScorePipeline(scorer: scorer, job: job).run()
-                let st = s.stages
-                print(String(format: " %d+%d  %9.1f  %7.1f | %4.2f  %7.1f  %7.1f  %5.2f  %4.1f     | %.0f MB",
-                             forward, prepare, Double(s.scored) / s.seconds, s.seconds, st.read, st.prepare,
-                             st.forward, st.write, st.waitForPrepare, peakRSSMegabytes()))
+                for (kind, pool) in zip(kinds, pools) {
+                    Parallel.setThreads(forward)
+                    var job = ScoreJob(pool: pool, imagesRoot: dir + "/images", output: dir + "/scores.parquet")
+                    job.batchSize = batch
+                    job.prepareThreads = prepare
+                    unlink(ScorePipeline.checkpointPath(output: job.output))
+                    let s = try ScorePipeline(scorer: scorer, job: job).run()
+                    let st = s.stages
+                    print(String(format: " %d+%d  %@  %9.1f  %7.1f | %4.2f  %7.1f  %7.1f  %5.2f  %4.1f     | %.0f MB",
+                                 forward, prepare, kind.padding(toLength: 9, withPad: " ", startingAt: 0), Double(s.scored) / s.seconds, s.seconds, st.read, st.prepare,
+                                 st.forward, st.write, st.waitForPrepare, peakRSSMegabytes()))
+                }
             }
             Parallel.setThreads(parsedSplits.first?.0 ?? Parallel.threads)
-            try profileForward(scorer, pool: pool)
+            for (kind, pool) in zip(kinds, pools) { try profile(scorer, pool: pool, kind: kind) }
         }
     }
 
-    /// Times the forward's parts on the first batches, one part at a time (same inputs as `score`).
-    private func profileForward(_ scorer: ScoringModel, pool: String) throws {
+    /// Where a sample's time goes, on the first batches, one part at a time (the same inputs as `score`):
+    /// decode and preprocess on one thread (what a prepare thread does), the forward's parts on its threads.
+    private func profile(_ scorer: ScoringModel, pool: String, kind: String) throws {
         let reader = try PoolReader(path: pool, options: .init(keepRaw: false))
+        var items: [PoolItem] = []
+        while items.count < min(count, 2 * batch), let item = try reader.next() { items.append(item) }
+        var decode = 0.0, preprocess = 0.0
         var samples: [PreparedSample] = []
-        while samples.count < min(count, 2 * batch), let item = try reader.next() {
+        for item in items {
+            var t = ScorePipeline.now()
+            let image = try ImageDecoder.decode(path: dir + "/images/" + item.images[0])
+            decode += ScorePipeline.now() - t
+            t = ScorePipeline.now()
+            _ = scorer.preprocessor.tensor(image)
+            preprocess += ScorePipeline.now() - t
             samples.append(scorer.prepare(item, imagesRoot: dir + "/images"))
         }
-        var text = 0.0, vision = 0.0, tokenize = 0.0, assemble = 0.0, heads = 0.0
+        var tokenize = 0.0, text = 0.0, vision = 0.0, surface = 0.0, heads = 0.0, tokens = 0, characters = 0
         for start in stride(from: 0, to: samples.count, by: batch) {
             let b = Array(samples[start..<min(start + batch, samples.count)])
             var t = ScorePipeline.now()
-            let maxTokens = scorer.text.config.maxTokens
-            let ids = b.flatMap { [scorer.tokenizer.encode($0.text.question, maxTokens: maxTokens),
-                                   scorer.tokenizer.encode($0.text.answer, maxTokens: maxTokens)] }
+            let ids = b.flatMap { scorer.tokenIDs($0.text) }
             tokenize += ScorePipeline.now() - t
+            tokens += ids.reduce(0) { $0 + $1.count }
+            characters += b.reduce(0) { $0 + $1.text.question.count + $1.text.answer.count }
             t = ScorePipeline.now()
             _ = scorer.text.embed(ids)
             text += ScorePipeline.now() - t
@@ -92,17 +122,18 @@ struct BenchE2E: ParsableCommand {
             _ = scorer.vision.features(b.flatMap(\.pixels))
             vision += ScorePipeline.now() - t
             t = ScorePipeline.now()
+            for sample in b { _ = SurfaceFeatures.compute(sample.text, rounds: SampleText.rounds(sample.item.conversations)) }
+            surface += ScorePipeline.now() - t
             let features = scorer.features(b)
-            assemble += ScorePipeline.now() - t
             t = ScorePipeline.now()
             _ = scorer.heads(features)
             heads += ScorePipeline.now() - t
         }
-        // `features` reruns both towers; what it adds beyond them is the tokenising and assembly.
-        let rest = max(assemble - text - vision - tokenize, 0)
         let n = Double(samples.count)
-        print(String(format: "  forward parts, ms/sample over %d samples at %d threads: tokenize %.2f  text tower %.2f  vision tower %.2f  features assembly %.2f  heads %.3f",
-                     samples.count, Parallel.threads, 1000 * tokenize / n, 1000 * text / n, 1000 * vision / n, 1000 * rest / n, 1000 * heads / n))
+        func ms(_ s: Double) -> String { String(format: "%.2f", 1000 * s / n) }
+        print("  \(kind) texts, ms/sample over \(samples.count) samples (\(characters / samples.count) characters, \(tokens / samples.count) tokens each):"
+              + " decode \(ms(decode))  preprocess \(ms(preprocess)) (1 thread) | tokenize \(ms(tokenize))  text tower \(ms(text))"
+              + "  vision tower \(ms(vision))  surface features \(ms(surface))  heads \(ms(heads)) (\(Parallel.threads) threads)")
     }
 
     private func peakRSSMegabytes() -> Double {
@@ -120,11 +151,13 @@ struct BenchE2E: ParsableCommand {
 /// The bench's input: photo-like 640x480 JPEGs (sky and ground gradients, blurred blobs, shapes, sensor
 /// noise, so the entropy and decode cost resemble photographs) with LLaVA-style question/answer texts.
 enum SyntheticPool {
-    static func ensure(dir: String, count: Int) throws -> String {
-        let pool = dir + "/pool-\(count).json"
+    /// The pool with short texts (`realistic` nil) or with the realistic set's shapes; both use the same images.
+    static func ensure(dir: String, count: Int, realistic: RealisticConversations? = nil) throws -> String {
+        let pool = dir + (realistic.map { "/pool-\(count)-realistic-\($0.fingerprint).json" } ?? "/pool-\(count).json")
         if FileManager.default.fileExists(atPath: pool) { return pool }
         try FileManager.default.createDirectory(atPath: dir + "/images/bench", withIntermediateDirectories: true)
         var rng = SplitMix64(seed: 7)
+        var textRNG = SplitMix64(seed: 11)
         var items: [String] = []
         for i in 0..<count {
             let name = "bench/\(i).jpg"
@@ -132,8 +165,12 @@ enum SyntheticPool {
             if !FileManager.default.fileExists(atPath: path) {
                 try Data(jpeg(width: 640, height: 480, rng: &rng)).write(to: URL(fileURLWithPath: path))
             }
-            let (q, a) = conversation(&rng)
-            items.append("{\"id\": \"bench-\(i)\", \"image\": \"\(name)\", \"conversations\": [{\"from\": \"human\", \"value\": \(jsonString("<image>\n" + q))}, {\"from\": \"gpt\", \"value\": \(jsonString(a))}]}")
+            let rounds = realistic.map { $0.conversation(&textRNG) } ?? [conversation(&rng)]
+            let turns = rounds.enumerated().flatMap { r, qa in
+                ["{\"from\": \"human\", \"value\": \(jsonString((r == 0 ? "<image>\n" : "") + qa.0))}",
+                 "{\"from\": \"gpt\", \"value\": \(jsonString(qa.1))}"]
+            }
+            items.append("{\"id\": \"bench-\(i)\", \"image\": \"\(name)\", \"conversations\": [\(turns.joined(separator: ", "))]}")
         }
         try Data(("[\n" + items.joined(separator: ",\n") + "\n]\n").utf8).write(to: URL(fileURLWithPath: pool))
         return pool

@@ -58,11 +58,16 @@ public final class ScoringModel: Sendable {
         return PreparedSample(item: item, text: text, pixels: pixels, error: nil)
     }
 
+    /// The text tower's two inputs for a sample: its question and its answer, each cut at `text.max_tokens`.
+    public func tokenIDs(_ sample: SampleText) -> [[Int32]] {
+        let maxTokens = text.config.maxTokens
+        return [tokenizer.encode(sample.question, maxTokens: maxTokens), tokenizer.encode(sample.answer, maxTokens: maxTokens)]
+    }
+
     /// The heads' input for each sample without an error, `[ok samples, features]`, in batch order.
     public func features(_ batch: [PreparedSample]) -> Tensor {
         let ok = batch.filter { $0.error == nil }
-        let maxTokens = text.config.maxTokens
-        let ids = ok.flatMap { [tokenizer.encode($0.text.question, maxTokens: maxTokens), tokenizer.encode($0.text.answer, maxTokens: maxTokens)] }
+        let ids = ok.flatMap { tokenIDs($0.text) }
         let textEmbeddings = text.embed(ids)
         let images = ok.flatMap(\.pixels)
         let visual = images.isEmpty ? nil : vision.features(images)
