@@ -5,8 +5,9 @@ by transformers' GGUF loader), for the Swift tests to compare against (llm.c sty
 
 - a 512-token text: its ids, the top-1 id and the NLL of the next token at every position, and the full
   logits at three positions (float16, base64);
-- five chat prompts (apply_chat_template with add_generation_prompt=True): their ids and 64 greedy tokens, with
-  the top-1/top-2 logit margin of every step (the tests compare only steps whose margin is clear).
+- five chat prompts (apply_chat_template with add_generation_prompt=True): their ids and 64 greedy tokens (the
+  argmax of a full forward at each step), with the top-1/top-2 logit margin of every step (the tests compare
+  up to the first step whose margin is too close to call).
 
     python3 tools/make_qwen2_reference.py     # needs torch, transformers, accelerate (~1 minute)
 """
@@ -78,14 +79,16 @@ def main() -> None:
     for prompt in PROMPTS:
         text = tok.apply_chat_template([{"role": "user", "content": prompt}], add_generation_prompt=True, tokenize=False)
         ids = tok(text, add_special_tokens=False)["input_ids"]
+        # Greedy by definition: argmax of a full forward at every step (transformers' generate() prefill takes
+        # another attention path whose logits differ by up to ~0.2 here, enough to flip close calls).
+        seq, new, margins = list(ids), [], []
         with torch.no_grad():
-            gen = model.generate(torch.tensor([ids]), max_new_tokens=64, do_sample=False, output_scores=True,
-                                 return_dict_in_generate=True, eos_token_id=None, pad_token_id=tok.eos_token_id)
-        new = gen.sequences[0, len(ids):].tolist()
-        margins = []
-        for s in gen.scores:
-            top = torch.topk(s[0].float(), 2).values
-            margins.append(float(top[0] - top[1]))
+            for _ in range(64):
+                last = model(torch.tensor([seq])).logits[0, -1].float()
+                top = torch.topk(last, 2)
+                margins.append(float(top.values[0] - top.values[1]))
+                new.append(int(top.indices[0]))
+                seq.append(new[-1])
         out["chats"].append({"prompt": prompt, "ids": list(ids), "generated": new, "margins": margins})
     with open(OUT, "w") as f:
         json.dump(out, f)

@@ -47,11 +47,11 @@ public struct Qwen2: Sendable {
         config = c
         precision = fp32 ? "f32" : "int8"
         func linear(_ prefixes: [String], outFeatures: Int, inFeatures: Int) throws(ModelFileError) -> any LinearLayer {
-            let layer = try file.linearLayer(prefixes, dequantize: fp32)
+            let layer = try file.linearLayer(prefixes, dequantize: fp32, quantizeDense: !fp32)
             guard layer.outFeatures == outFeatures, layer.inFeatures == inFeatures else {
                 throw ModelFileError(path: file.path, offset: nil, reason: "\(prefixes.joined(separator: "+")) is \(layer.outFeatures)x\(layer.inFeatures), expected \(outFeatures)x\(inFeatures)")
             }
-            return Self.precision(layer, fp32: fp32)
+            return layer
         }
         func rmsNorm(_ name: String) throws(ModelFileError) -> RMSNorm {
             RMSNorm(weight: try file.floats(tensor: name, shape: [c.hidden]), eps: c.rmsNormEps)
@@ -69,7 +69,7 @@ public struct Qwen2: Sendable {
         }
         norm = try rmsNorm("output_norm.weight")
         head = c.tiedEmbedding
-            ? Self.precision(Linear(weight: embedding, bias: nil, outFeatures: c.vocabularySize, inFeatures: c.hidden), fp32: fp32)
+            ? Self.dense(weight: embedding, bias: nil, outFeatures: c.vocabularySize, inFeatures: c.hidden, fp32: fp32)
             : try linear(["output"], outFeatures: c.vocabularySize, inFeatures: c.hidden)
         rope = RotaryEmbedding(headDim: c.headDim, theta: c.ropeTheta)
     }
@@ -81,8 +81,8 @@ public struct Qwen2: Sendable {
         var rng = SplitMix64(seed: seed)
         func values(_ n: Int, _ scale: Float) -> [Float] { (0..<n).map { _ in Float.random(in: -scale...scale, using: &rng) } }
         func linear(_ out: Int, _ inp: Int, bias: Bool) -> any LinearLayer {
-            Self.precision(Linear(weight: values(out * inp, 1 / Float(inp).squareRoot()), bias: bias ? values(out, 0.02) : nil,
-                                  outFeatures: out, inFeatures: inp), fp32: fp32)
+            Self.dense(weight: values(out * inp, 1 / Float(inp).squareRoot()), bias: bias ? values(out, 0.02) : nil,
+                       outFeatures: out, inFeatures: inp, fp32: fp32)
         }
         func rmsNorm() -> RMSNorm { RMSNorm(weight: values(c.hidden, 0.1).map { 1 + $0 }, eps: c.rmsNormEps) }
         embedding = values(c.vocabularySize * c.hidden, 0.05)
@@ -92,15 +92,14 @@ public struct Qwen2: Sendable {
                   gateUp: linear(2 * c.intermediate, c.hidden, bias: false), down: linear(c.hidden, c.intermediate, bias: false))
         }
         norm = rmsNorm()
-        head = Self.precision(Linear(weight: embedding, bias: nil, outFeatures: c.vocabularySize, inFeatures: c.hidden), fp32: fp32)
+        head = Self.dense(weight: embedding, bias: nil, outFeatures: c.vocabularySize, inFeatures: c.hidden, fp32: fp32)
         rope = RotaryEmbedding(headDim: c.headDim, theta: c.ropeTheta)
     }
 
-    /// An fp32 layer quantised for the int8 path (an I8 file's layers are int8 already).
-    static func precision(_ layer: any LinearLayer, fp32: Bool) -> any LinearLayer {
-        guard !fp32, let dense = layer as? Linear else { return layer }
-        return QuantizedLinear.quantizing(weight: dense.weight, bias: dense.bias, outFeatures: dense.outFeatures,
-                                          inFeatures: dense.inFeatures)
+    /// A layer over fp32 weights: fp32, or quantised per output channel for the int8 path.
+    static func dense(weight: [Float], bias: [Float]?, outFeatures: Int, inFeatures: Int, fp32: Bool) -> any LinearLayer {
+        fp32 ? Linear(weight: weight, bias: bias, outFeatures: outFeatures, inFeatures: inFeatures)
+             : QuantizedLinear.quantizing(weight: weight, bias: bias, outFeatures: outFeatures, inFeatures: inFeatures)
     }
 
     /// A cache for one sequence of up to `tokens` tokens.

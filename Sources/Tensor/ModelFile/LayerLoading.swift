@@ -10,8 +10,9 @@ extension GGUFFile {
         try linearLayer(prefixes, dequantize: dequantize)
     }
 
-    /// `linear(_:dequantize:)` with the prefixes as an array.
-    public func linearLayer(_ prefixes: [String], dequantize: Bool) throws(ModelFileError) -> any LinearLayer {
+    /// `linear(_:dequantize:)` with the prefixes as an array. `quantizeDense` quantises matrices stored in a
+    /// dense or llama.cpp type per output channel (an int8 layer from a file that has no I8 matrices).
+    public func linearLayer(_ prefixes: [String], dequantize: Bool, quantizeDense: Bool = false) throws(ModelFileError) -> any LinearLayer {
         var weights = [Float](), quants = [Int8](), scales = [Float](), biases = [Float](), smooth: [Float]?
         var inFeatures = -1, outFeatures = 0, quantized = false, hasBias = false
         for prefix in prefixes {
@@ -46,6 +47,9 @@ extension GGUFFile {
             throw ModelFileError(path: path, offset: nil, reason: "cannot fuse int8 and fp32 matrices: \(prefixes.joined(separator: ", "))")
         }
         let bias = hasBias ? biases : nil
+        if !quantized && quantizeDense && !dequantize {
+            return QuantizedLinear.quantizing(weight: weights, bias: bias, outFeatures: outFeatures, inFeatures: inFeatures)
+        }
         if !quantized {
             return Linear(weight: weights, bias: bias, outFeatures: outFeatures, inFeatures: inFeatures)
         }
