@@ -133,6 +133,20 @@ def download(reqlines: list[str]) -> None:
         die(2, f"pip download failed (package index unreachable or hash mismatch): {reason}")
 
 
+def ensure_wheels(reqs: dict[str, tuple[str, str]], packages: list[str]) -> None:
+    """Downloads the pinned wheels of `packages` that are missing or corrupt in the cache."""
+    need_dl = []
+    for pkg in packages:
+        line, digest = reqs[pkg]
+        w = wheel_path(line)
+        if w is None or sha256_file(w) != digest:
+            if w is not None:
+                os.unlink(w)
+            need_dl.append(line)
+    if need_dl:
+        download(need_dl)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--write-checksums", action="store_true",
@@ -162,16 +176,7 @@ def main() -> None:
             todo.append(pkg)
 
     # 2. Download missing or corrupt wheels (pip verifies the pinned hash).
-    need_dl = []
-    for pkg in todo:
-        line, digest = reqs[pkg]
-        w = wheel_path(line)
-        if w is None or sha256_file(w) != digest:
-            if w is not None:
-                os.unlink(w)
-            need_dl.append(line)
-    if need_dl:
-        download(need_dl)
+    ensure_wheels(reqs, todo)
 
     # 3. Extract.
     for pkg in todo:
@@ -224,16 +229,7 @@ def fetch_sliced(reqs: dict[str, tuple[str, str]], dst: str, digest: str, slices
     missing = [p for p, _ in slices if p not in reqs]
     if missing:
         die(1, f"{', '.join(missing)} not pinned in {REQUIREMENTS}")
-    need_dl = []
-    for pkg, _ in slices:
-        line, want = reqs[pkg]
-        w = wheel_path(line)
-        if w is None or sha256_file(w) != want:
-            if w is not None:
-                os.unlink(w)
-            need_dl.append(line)
-    if need_dl:
-        download(need_dl)
+    ensure_wheels(reqs, [p for p, _ in slices])
     os.makedirs(os.path.dirname(full), exist_ok=True)
     tmp = full + ".part"
     with open(tmp, "wb") as out:
