@@ -142,4 +142,28 @@ final class PoolReaderTests: XCTestCase {
         XCTAssertEqual(items[1999].imageSource, "src4")
         XCTAssertEqual(items[1234].conversations.first?.value, "q 1234 \"quoted\" \\ ]")
     }
+
+    /// One 50 MB answer (with escapes, so the parser's slow path runs) costs seconds, not minutes: the framer
+    /// and parser are linear, and the text work is cut to what the text tower can read.
+    func testAGiantStringItemIsReadAndPreparedInLinearTime() throws {
+        let unit = #"word \"quoted\" ü\n x=1+2 "#
+        let giant = String(repeating: unit, count: (50 << 20) / unit.utf8.count)
+        let path = try file(#"[{"id":"big","conversations":[{"from":"human","value":"<image>\nWhat is it?"},{"from":"gpt","value":"\#(giant)"}]}, {"id":"small",\#(conv)}]"#)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let (items, error) = try readAll(path)
+        XCTAssertNil(error)
+        XCTAssertEqual(items.map(\.id), ["big", "small"])
+        let answer = try XCTUnwrap(items.first?.conversations.last?.value)
+        XCTAssertGreaterThan(answer.utf8.count, 40 << 20)
+        let limit = SampleText.characterLimit(maxTokens: 128)
+        let text = SampleText(conversations: items[0].conversations, characterLimit: limit)
+        XCTAssertEqual(text.question, "What is it?")
+        XCTAssertTrue((limit - 1...limit).contains(text.answer.count), "\(text.answer.count)")
+        XCTAssertTrue(answer.hasPrefix(text.answer))
+        let features = SurfaceFeatures.compute(text, rounds: 1)
+        XCTAssertEqual(features.count, SurfaceFeatures.names.count)
+        // A guard against a quadratic path coming back (it took minutes); linear work here is about a second.
+        XCTAssertLessThan(clock.now - started, .seconds(30))
+    }
 }

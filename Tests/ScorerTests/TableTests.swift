@@ -191,4 +191,23 @@ final class TableTests: XCTestCase {
         while let r = try reader.next() { rows.append(r) }
         return rows
     }
+
+    /// A BOM before the header (spreadsheet exports) and blank lines anywhere (LF or CRLF, a trailing one,
+    /// several) are accepted; a blank line inside a quoted field stays part of the field.
+    func testCSVWithBOMAndBlankLines() throws {
+        let path = tempPath("csv")
+        let text = "\u{FEFF}idx,status,spatial,id\r\n\r\n1,ok,2.5,a\r\n\n\n2,ok,3,\"x\n\ny\"\n\r\n3,error,,\"\"\n\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let rows = try ScoreTable.readAll(path: path)
+        XCTAssertEqual(rows.map(\.idx), [1, 2, 3])
+        XCTAssertEqual(rows.map(\.id), ["a", "x\n\ny", ""])
+        XCTAssertEqual(rows.map { $0.scores[0] }, [2.5, 3, nil])
+        XCTAssertEqual(rows[2].status, .error)
+        // Lines are still counted as in the file.
+        try Data("idx,status\n\n\n1,ok\n\n2,maybe\n".utf8).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try ScoreTable.readAll(path: path)) {
+            XCTAssertEqual(($0 as? TableError)?.description, "\(path), line 6: status must be ok or error")
+        }
+    }
+
 }

@@ -142,6 +142,36 @@ final class GGUFTests: XCTestCase {
         try assertRejected(hugeCount, containing: "implausible")
     }
 
+    /// Array counts that claim the rest of the file (or 2^60 elements) are refused before anything is built per
+    /// element: the u8 case used to box every byte as a metadata value (3.6 GB for a 100 MB file) before its error.
+    func testArrayCountsClaimingTheFileFailWithoutAllocating() throws {
+        func header(tensors: UInt64, arrayType: UInt32, count: UInt64) -> [UInt8] {
+            func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
+            let key = Array("x".utf8)
+            return le(GGUFFile.magic) + le(UInt32(3)) + le(tensors) + le(UInt64(1))
+                + le(UInt64(key.count)) + key + le(GGUFValueType.array.rawValue) + le(arrayType) + le(count)
+        }
+        let payload = 48 << 20
+        var claimsRest = header(tensors: 1, arrayType: GGUFValueType.uint8.rawValue, count: UInt64(payload))
+        claimsRest += [UInt8](repeating: 7, count: payload)
+        let before = peakResidentBytes()
+        let clock = ContinuousClock()
+        let started = clock.now
+        try assertRejected(claimsRest, containing: "truncated")
+        XCTAssertLessThan(peakResidentBytes() - before, 400 << 20, "the header walk allocated per element")
+        XCTAssertLessThan(clock.now - started, .seconds(5))
+        try assertRejected(header(tensors: 0, arrayType: GGUFValueType.uint8.rawValue, count: 1 << 60), containing: "exceeds", at: 24 + 8 + 1 + 4 + 4)
+        try assertRejected(header(tensors: 0, arrayType: GGUFValueType.uint32.rawValue, count: 1 << 62) + [0, 0, 0, 0], containing: "exceeds")
+        try assertRejected(header(tensors: 0, arrayType: GGUFValueType.string.rawValue, count: 3) + [UInt8](repeating: 0xFF, count: 24), containing: "")
+    }
+
+    /// The process's peak resident set so far (Linux reports ru_maxrss in KiB).
+    func peakResidentBytes() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
+    }
+
     /// End of the tensor-info section of a file our writer made with one metadata string and one tensor "t".
     func tensorInfoEnd(_ bytes: [UInt8]) -> Int {
         let name = Array("t".utf8)

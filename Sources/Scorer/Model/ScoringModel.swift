@@ -41,7 +41,7 @@ public final class ScoringModel: Sendable {
     /// Decodes and preprocesses the item's images (relative to `imagesRoot`). Thread-safe; never throws: a
     /// problem becomes the sample's `error`.
     public func prepare(_ item: PoolItem, imagesRoot: String) -> PreparedSample {
-        let text = SampleText(conversations: item.conversations)
+        let text = SampleText(conversations: item.conversations, characterLimit: SampleText.characterLimit(maxTokens: self.text.config.maxTokens))
         func failed(_ reason: String) -> PreparedSample { PreparedSample(item: item, text: text, pixels: [], error: reason) }
         if let parseError = item.parseError { return failed(parseError) }
         guard !item.conversations.isEmpty else { return failed("no conversations") }

@@ -35,8 +35,11 @@ public final class CSVTableReader: ScoreTableReader {
     public init(path: String) throws(TableError) {
         lines = try LineReader(path: path)
         guard let header = try record() else { throw .malformed(path: path, location: "line 1", reason: "empty file, no header") }
-        fields = header.cells.map { RowAssembler.field($0 ?? "") }
-        for required in ["idx", "status"] where !header.cells.contains(required) {
+        // Spreadsheet exports start with a UTF-8 byte order mark; it is not part of the first column's name.
+        var names = header.cells.map { $0 ?? "" }
+        if let first = names.first, first.hasPrefix("\u{FEFF}") { names[0] = String(first.dropFirst()) }
+        fields = names.map(RowAssembler.field)
+        for required in ["idx", "status"] where !names.contains(required) {
             throw .missingColumn(path: path, column: required)
         }
     }
@@ -56,25 +59,27 @@ public final class CSVTableReader: ScoreTableReader {
         return row
     }
 
-    /// One record; quoted fields may span lines. A cell is nil when it was empty and unquoted.
+    /// One record; quoted fields may span lines, blank lines between records are skipped. A cell is nil when it
+    /// was empty and unquoted.
     private func record() throws(TableError) -> (cells: [String?], line: Int)? {
         var text: [UInt8] = []
         var firstLine = 0
         var quotes = 0
-        repeat {
+        while true {
             guard let line = try lines.next() else {
                 if firstLine == 0 { return nil }
                 throw .malformed(path: lines.path, location: "line \(firstLine)", reason: "unterminated quoted field")
             }
             if firstLine == 0 {
-                firstLine = lines.lineNumber
                 if line.isEmpty { continue }
+                firstLine = lines.lineNumber
             } else {
                 text.append(0x0A)
             }
             text += line
             quotes += line.reduce(0) { $0 + ($1 == 0x22 ? 1 : 0) }
-        } while quotes % 2 == 1 || text.isEmpty
+            if quotes % 2 == 0 { break }
+        }
         return (CSVCells.split(text), firstLine)
     }
 }

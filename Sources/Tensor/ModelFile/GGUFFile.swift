@@ -42,6 +42,11 @@ public final class GGUFFile: Sendable {
         guard tensorCount < UInt64(file.bytes.count / 8 + 1), kvCount < UInt64(file.bytes.count / 8 + 1) else {
             throw cur.fail("implausible counts: \(tensorCount) tensors, \(kvCount) metadata entries", at: 8)
         }
+        // A first pass walks the whole header without building anything, so a count or length that runs past
+        // the end of the file fails here, before the second pass allocates per element.
+        let headerStart = cur.offset
+        try Self.walkHeader(&cur, metadataCount: kvCount, tensorCount: tensorCount)
+        cur.offset = headerStart
         var metadata = [(key: String, value: GGUFValue)]()
         var metadataIndex = [String: Int]()
         for _ in 0..<kvCount {
@@ -108,6 +113,57 @@ public final class GGUFFile: Sendable {
         self.alignment = alignment
     }
 
+    /// Checks that the metadata and tensor infos lie inside the file: every string length and array count
+    /// against the bytes left, and nothing allocated.
+    private static func walkHeader(_ cur: inout ByteCursor, metadataCount: UInt64, tensorCount: UInt64) throws(ModelFileError) {
+        for _ in 0..<metadataCount {
+            try skipString(&cur)
+            let rawType = try cur.read(UInt32.self, "value type")
+            guard let type = GGUFValueType(rawValue: rawType) else { throw cur.fail("unknown metadata type \(rawType)", at: cur.offset - 4) }
+            try skipValue(type, &cur)
+        }
+        for _ in 0..<tensorCount {
+            try skipString(&cur)
+            let at = cur.offset
+            let dims = try cur.read(UInt32.self, "dimension count")
+            guard dims >= 1, dims <= 4 else { throw cur.fail("tensor has \(dims) dimensions (1-4 allowed)", at: at) }
+            _ = try cur.take(Int(dims) * 8 + 4 + 8, "tensor info")
+        }
+    }
+
+    private static func skipString(_ cur: inout ByteCursor) throws(ModelFileError) {
+        let at = cur.offset
+        let n = try cur.read(UInt64.self, "string length")
+        guard let len = Int(exactly: n) else { throw cur.fail("string length \(n) overflows", at: at) }
+        _ = try cur.take(len, "string")
+    }
+
+    private static func skipValue(_ type: GGUFValueType, _ cur: inout ByteCursor) throws(ModelFileError) {
+        if let size = type.fixedSize { _ = try cur.take(size, "\(type)"); return }
+        switch type {
+        case .string: try skipString(&cur)
+        case .array:
+            let at = cur.offset
+            let rawType = try cur.read(UInt32.self, "array element type")
+            guard let elementType = GGUFValueType(rawValue: rawType), elementType != .array else {
+                throw cur.fail("unknown or nested array element type \(rawType)", at: at)
+            }
+            let n = try cur.read(UInt64.self, "array length")
+            // Strings take at least their 8-byte length; fixed-size elements exactly their size.
+            let minimum = UInt64(elementType.fixedSize ?? 8)
+            let left = UInt64(cur.bytes.count - cur.offset)
+            guard n <= left / minimum else {
+                throw cur.fail("array length \(n) exceeds the \(left) bytes left in the file", at: at + 4)
+            }
+            if let size = elementType.fixedSize {
+                _ = try cur.take(Int(n) * size, "array")
+            } else {
+                for _ in 0..<n { try skipString(&cur) }
+            }
+        default: break
+        }
+    }
+
     private static func readString(_ cur: inout ByteCursor) throws(ModelFileError) -> String {
         let at = cur.offset
         let n = try cur.read(UInt64.self, "string length")
@@ -141,7 +197,7 @@ public final class GGUFFile: Sendable {
                 throw cur.fail("unknown or nested array element type \(rawType)", at: at)
             }
             let n = try cur.read(UInt64.self, "array length")
-            // Each element takes at least one byte; a count beyond the remaining bytes is corrupt.
+            // `walkHeader` has checked the count against the bytes left.
             guard n <= UInt64(cur.bytes.count - cur.offset) else { throw cur.fail("array length \(n) exceeds the file", at: at + 4) }
             var items = [GGUFValue]()
             items.reserveCapacity(Int(n))

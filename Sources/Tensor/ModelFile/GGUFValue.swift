@@ -2,6 +2,17 @@
 public enum GGUFValueType: UInt32, Sendable {
     case uint8 = 0, int8 = 1, uint16 = 2, int16 = 3, uint32 = 4, int32 = 5, float32 = 6, bool = 7
     case string = 8, array = 9, uint64 = 10, int64 = 11, float64 = 12
+
+    /// Bytes one value takes in the file; nil for strings and arrays, whose size is in the file.
+    var fixedSize: Int? {
+        switch self {
+        case .uint8, .int8, .bool: 1
+        case .uint16, .int16: 2
+        case .uint32, .int32, .float32: 4
+        case .uint64, .int64, .float64: 8
+        case .string, .array: nil
+        }
+    }
 }
 
 /// One metadata value. Arrays keep their element type so an empty array round-trips.
