@@ -124,6 +124,12 @@ struct ThriftReader {
         }
     }
 
+    /// An element of a list, set or map: booleans inside containers are one byte each, not folded into a header.
+    private mutating func element(_ type: ThriftType, depth: Int) throws(Failure) -> ThriftValue {
+        if type == .boolTrue || type == .boolFalse { return .bool(try byte() == 1) }
+        return try value(type, depth: depth)
+    }
+
     private mutating func value(_ type: ThriftType, depth: Int) throws(Failure) -> ThriftValue {
         switch type {
         case .boolTrue: return .bool(true)
@@ -137,35 +143,33 @@ struct ThriftReader {
             offset += 8
             return .double(Double(bitPattern: bits))
         case .binary:
-            let n = Int(try varint())
-            guard n >= 0, offset + n <= bytes.count else { throw Failure(reason: "truncated binary") }
+            let n = Int(truncatingIfNeeded: try varint())
+            guard n >= 0, n <= bytes.count - offset else { throw Failure(reason: "truncated binary") }
             defer { offset += n }
             return .binary(Array(bytes[offset..<offset + n]))
         case .list, .set:
             let header = try byte()
             var count = Int(header >> 4)
-            if count == 15 { count = Int(try varint()) }
-            guard let element = ThriftType(rawValue: header & 0x0F) else { throw Failure(reason: "bad list type") }
-            guard count <= bytes.count - offset + 1 else { throw Failure(reason: "list longer than the data") }
+            if count == 15 { count = Int(truncatingIfNeeded: try varint()) }
+            guard let kind = ThriftType(rawValue: header & 0x0F) else { throw Failure(reason: "bad list type") }
+            guard count >= 0, count <= bytes.count - offset + 1 else { throw Failure(reason: "list longer than the data") }
             var items: [ThriftValue] = []
             items.reserveCapacity(count)
-            for _ in 0..<count {
-                // Booleans inside containers are one byte each, not folded into a header.
-                if element == .boolTrue || element == .boolFalse { items.append(.bool(try byte() == 1)) } else {
-                    items.append(try value(element, depth: depth + 1))
-                }
-            }
+            for _ in 0..<count { items.append(try element(kind, depth: depth + 1)) }
             return .list(items)
         case .structure:
             return .structure(try readStruct(depth: depth + 1))
         case .map:
-            let count = Int(try varint())
+            // Every entry takes at least two bytes (containers hold booleans as bytes), so a count the data
+            // cannot hold is an error, not 2^60 turns of an empty loop.
+            let count = Int(truncatingIfNeeded: try varint())
+            guard count >= 0, count <= (bytes.count - offset) / 2 else { throw Failure(reason: "map longer than the data") }
             if count > 0 {
                 let kv = try byte()
                 guard let k = ThriftType(rawValue: kv >> 4), let v = ThriftType(rawValue: kv & 0x0F) else {
                     throw Failure(reason: "bad map types")
                 }
-                for _ in 0..<count { _ = try value(k, depth: depth + 1); _ = try value(v, depth: depth + 1) }
+                for _ in 0..<count { _ = try element(k, depth: depth + 1); _ = try element(v, depth: depth + 1) }
             }
             return .map
         case .stop:
