@@ -29,6 +29,9 @@ struct TokenizeCommand: ParsableCommand {
     @Flag(help: "Leave special tokens out of the text (decoding).")
     var skipSpecial = false
 
+    @Flag(help: "Print to standard error the bytes and tokens per second of the tokenizer alone (no JSON, no I/O).")
+    var time = false
+
     @Argument(help: "Texts to encode (or JSON arrays of ids to decode).")
     var texts: [String] = []
 
@@ -40,12 +43,34 @@ struct TokenizeCommand: ParsableCommand {
         let tokenizer = try Self.loadTokenizer(model)
         var encoder = tokenizer.makeEncoder()
         let output = FileHandle.standardOutput
+        var textBytes = 0
+        var tokenCount = 0
+        var seconds = 0.0
         func convert(_ input: String, location: String) throws -> String {
             if decode {
                 guard let ids = Self.ids(fromJSON: input) else { throw CLIError("\(location): not a JSON array of token ids") }
-                return Self.json(tokenizer.decode(ids, skipSpecial: skipSpecial))
+                let start = DispatchTime.now().uptimeNanoseconds
+                let text = tokenizer.decode(ids, skipSpecial: skipSpecial)
+                seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                textBytes += text.utf8.count
+                tokenCount += ids.count
+                return Self.json(text)
             }
-            return Self.json(encoder.encode(input, allowSpecial: !noSpecial))
+            let start = DispatchTime.now().uptimeNanoseconds
+            let ids = encoder.encode(input, allowSpecial: !noSpecial)
+            seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            textBytes += input.utf8.count
+            tokenCount += ids.count
+            return Self.json(ids)
+        }
+        defer {
+            if time {
+                let megabytes = Double(textBytes) / 1e6
+                let line = String(
+                    format: "%@ %.3f MB, %d tokens in %.3f s: %.2f MB/s, %.0f tokens/s\n", decode ? "decoded" : "encoded",
+                    megabytes, tokenCount, seconds, megabytes / max(seconds, 1e-9), Double(tokenCount) / max(seconds, 1e-9))
+                FileHandle.standardError.write(Data(line.utf8))
+            }
         }
         guard let jsonl else {
             for (index, text) in texts.enumerated() { output.write(Data((try convert(text, location: "TEXT \(index + 1)") + "\n").utf8)) }
@@ -124,15 +149,16 @@ struct TokenizeCommand: ParsableCommand {
             guard let file = FileHandle(forReadingAtPath: path) else { throw CLIError("\(path): cannot be opened") }
             handle = file
         }
-        var pending = Data()
+        var pending: [UInt8] = []
         while true {
             let chunk = handle.readData(ofLength: 1 << 20)
-            pending.append(chunk)
-            while let newline = pending.firstIndex(of: 0x0A) {
-                let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                pending.removeSubrange(pending.startIndex...newline)
-                if !line.isEmpty { try body(line) }
+            pending += chunk
+            var lineStart = 0
+            while let newline = pending[lineStart...].firstIndex(of: 0x0A) {
+                if newline > lineStart { try body(String(decoding: pending[lineStart..<newline], as: UTF8.self)) }
+                lineStart = newline + 1
             }
+            pending.removeSubrange(0..<lineStart)
             if chunk.isEmpty { break }
         }
         if !pending.isEmpty { try body(String(decoding: pending, as: UTF8.self)) }

@@ -133,7 +133,7 @@ public struct BPETokenizer: Sendable {
     }
 
     /// A reusable encoder for many texts on one thread: it keeps its buffers and its cache of words.
-    public func makeEncoder() -> Encoder { Encoder(tokenizer: self, cacheSlots: 16384) }
+    public func makeEncoder() -> Encoder { Encoder(tokenizer: self, cacheSlots: 65536) }
 
     /// The text of `ids` as HF decodes it: the tokens' bytes joined, invalid UTF-8 replaced by U+FFFD
     /// (one per maximal invalid subsequence), ids outside the vocabulary ignored.

@@ -3,50 +3,55 @@
 /// run as HF `tokenizers` runs it (Oniguruma, leftmost match, alternatives tried in order, `Isolated` pieces),
 /// written out as a scanner over UTF-8 so the hot loop neither allocates nor backtracks. Every scalar matches
 /// some alternative, so the pieces tile the text.
-enum Qwen2PreTokenizer {
+struct Qwen2PreTokenizer {
     /// Calls `body` with the byte range of each piece of `text`, in order.
     static func forEachPiece(in text: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Void) {
+        let scanner = Qwen2PreTokenizer(text: text, asciiClasses: asciiClasses)
         var start = 0
         while start < text.count {
-            let end = pieceEnd(text, from: start)
+            let end = scanner.pieceEnd(from: start)
             body(start..<end)
             start = end
         }
     }
 
-    private static let carriageReturn: UInt8 = 0x0D
-    private static let lineFeed: UInt8 = 0x0A
-    private static let space: UInt8 = 0x20
-    private static let apostrophe: UInt8 = 0x27
+    private let text: UnsafeBufferPointer<UInt8>
+    /// The static table, read once per text: a static in the hot loop costs a `swift_once` check per scalar.
+    private let asciiClasses: [ScalarClass]
+
+    private var carriageReturn: UInt8 { 0x0D }
+    private var lineFeed: UInt8 { 0x0A }
+    private var space: UInt8 { 0x20 }
+    private var apostrophe: UInt8 { 0x27 }
 
     /// Where the regex's match starting at `start` ends.
-    private static func pieceEnd(_ text: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    private func pieceEnd(from start: Int) -> Int {
         let count = text.count
         let first = text[start]
-        if first == apostrophe, let end = contractionEnd(text, from: start) { return end }
+        if first == apostrophe, let end = contractionEnd(from: start) { return end }
 
-        let (firstClass, firstLength) = scalarClass(text, at: start)
+        let (firstClass, firstLength) = scalarClass(at: start)
         let afterFirst = start + firstLength
         // [^\r\n\p{L}\p{N}]?\p{L}+
-        if firstClass.contains(.letter) { return lettersEnd(text, from: afterFirst) }
+        if firstClass.contains(.letter) { return lettersEnd(from: afterFirst) }
         if !firstClass.contains(.number), first != carriageReturn, first != lineFeed, afterFirst < count,
-            scalarClass(text, at: afterFirst).class.contains(.letter)
+            scalarClass(at: afterFirst).class.contains(.letter)
         {
-            return lettersEnd(text, from: afterFirst)
+            return lettersEnd(from: afterFirst)
         }
         // \p{N}
         if firstClass.contains(.number) { return afterFirst }
         //  ?[^\s\p{L}\p{N}]+[\r\n]*
-        if !firstClass.contains(.whitespace) { return lineBreaksEnd(text, from: symbolsEnd(text, from: afterFirst)) }
-        if first == space, afterFirst < count, isSymbol(scalarClass(text, at: afterFirst).class) {
-            return lineBreaksEnd(text, from: symbolsEnd(text, from: afterFirst))
+        if !firstClass.contains(.whitespace) { return lineBreaksEnd(from: symbolsEnd(from: afterFirst)) }
+        if first == space, afterFirst < count, isSymbol(scalarClass(at: afterFirst).class) {
+            return lineBreaksEnd(from: symbolsEnd(from: afterFirst))
         }
         // The first scalar is whitespace: scan its run once for the three whitespace alternatives.
         var runEnd = start
         var lastScalarStart = start
         var afterLastLineBreak: Int?
         while runEnd < count {
-            let (cls, length) = scalarClass(text, at: runEnd)
+            let (cls, length) = scalarClass(at: runEnd)
             guard cls.contains(.whitespace) else { break }
             if text[runEnd] == carriageReturn || text[runEnd] == lineFeed { afterLastLineBreak = runEnd + 1 }
             lastScalarStart = runEnd
@@ -61,7 +66,7 @@ enum Qwen2PreTokenizer {
     }
 
     /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)`. Oniguruma's case folding also maps U+017F (long s) to `s`.
-    private static func contractionEnd(_ text: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+    private func contractionEnd(from start: Int) -> Int? {
         let count = text.count
         guard start + 1 < count else { return nil }
         let next = text[start + 1] | 0x20
@@ -78,31 +83,31 @@ enum Qwen2PreTokenizer {
         }
     }
 
-    private static func isSymbol(_ cls: ScalarClass) -> Bool {
+    private func isSymbol(_ cls: ScalarClass) -> Bool {
         cls.isDisjoint(with: [.whitespace, .letter, .number])
     }
 
-    private static func lettersEnd(_ text: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    private func lettersEnd(from start: Int) -> Int {
         var end = start
         while end < text.count {
-            let (cls, length) = scalarClass(text, at: end)
+            let (cls, length) = scalarClass(at: end)
             guard cls.contains(.letter) else { break }
             end += length
         }
         return end
     }
 
-    private static func symbolsEnd(_ text: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    private func symbolsEnd(from start: Int) -> Int {
         var end = start
         while end < text.count {
-            let (cls, length) = scalarClass(text, at: end)
+            let (cls, length) = scalarClass(at: end)
             guard isSymbol(cls) else { break }
             end += length
         }
         return end
     }
 
-    private static func lineBreaksEnd(_ text: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    private func lineBreaksEnd(from start: Int) -> Int {
         var end = start
         while end < text.count, text[end] == carriageReturn || text[end] == lineFeed { end += 1 }
         return end
@@ -110,7 +115,7 @@ enum Qwen2PreTokenizer {
 
     /// The class and UTF-8 length of the scalar at `offset` (the text is valid UTF-8: it came from a String).
     @inline(__always)
-    private static func scalarClass(_ text: UnsafeBufferPointer<UInt8>, at offset: Int) -> (class: ScalarClass, length: Int) {
+    private func scalarClass(at offset: Int) -> (class: ScalarClass, length: Int) {
         let lead = text[offset]
         if lead < 0x80 { return (asciiClasses[Int(lead)], 1) }
         var value: UInt32

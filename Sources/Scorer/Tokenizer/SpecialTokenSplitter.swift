@@ -2,11 +2,14 @@
 /// normalisation, anywhere they occur, leftmost-longest first, and map straight to their ids.
 struct SpecialTokenSplitter: Sendable {
     private let tokens: [(utf8: [UInt8], id: Int32)]
-    private let firstBytes: Set<UInt8>
+    /// `startsToken[b]`: some token begins with byte `b` (a table, not a Set: it is read for every byte).
+    private let startsToken: [Bool]
 
     init(tokens: [(String, Int32)]) {
         self.tokens = tokens.filter { !$0.0.isEmpty }.map { (Array($0.0.utf8), $0.1) }
-        firstBytes = Set(self.tokens.map { $0.utf8[0] })
+        var startsToken = [Bool](repeating: false, count: 256)
+        for token in self.tokens { startsToken[Int(token.utf8[0])] = true }
+        self.startsToken = startsToken
     }
 
     enum Segment {
@@ -20,7 +23,7 @@ struct SpecialTokenSplitter: Sendable {
         var segmentStart = utf8.startIndex
         var index = utf8.startIndex
         while index < utf8.endIndex {
-            guard firstBytes.contains(utf8[index]), let match = longestMatch(in: utf8[index...]) else {
+            guard startsToken[Int(utf8[index])], let match = longestMatch(in: utf8[index...]) else {
                 index = utf8.index(after: index)
                 continue
             }
