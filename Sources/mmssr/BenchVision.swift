@@ -85,7 +85,7 @@ struct BenchVision: ParsableCommand {
         let d = Double(c.hidden), ffn = Double(c.intermediate)
         let opsPerImage = 2 * Double(c.patches) * (Double(3 * c.patchSize * c.patchSize) * d + Double(c.blocks) * (4 * d * d + 2 * d * ffn))
         print("SigLIP-so400m/14 at \(c.imageSize): \(c.blocks) blocks, \(c.patches) x \(c.hidden) features, random weights")
-        print("\nprecision  thr  batch   images/s | linear  attention  rest   (share of forward wall time) | linear GOP/s per core")
+        print("\nprecision  thr  batch   images/s | linear  attention  rest   (share of forward wall time) | s/image | linear GOP/s per core")
         for name in precisions {
             let tower = SigLIP(randomWeights: c, fp32: name == "fp32")
             for batch in batchSizes {
@@ -101,7 +101,8 @@ struct BenchVision: ParsableCommand {
                 // the wall time of ops split over every core.
                 let coreSeconds = clock[.linear] * Double(min(Parallel.threads, batch) > 1 ? 1 : Parallel.threads)
                 printRow(name, threads: Parallel.threads, batch: batch, runs: runs, clock: clock,
-                         extra: " | " + f(opsPerImage * Double(batch * repeats) / coreSeconds / 1e9, 0))
+                         extra: " | " + pad(f(runs.sorted()[runs.count / 2] / Double(batch), 2), 7, right: true)
+                             + " | " + f(opsPerImage * Double(batch * repeats) / coreSeconds / 1e9, 0))
             }
         }
         printLoad()
