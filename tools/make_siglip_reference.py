@@ -2,9 +2,10 @@
 """Writes the SigLIP fixtures of Tests/VisionTests/Fixtures/siglip/ (llm.c style: the Swift tests compare
 against what Hugging Face transformers computes, torch CPU, fp32):
 
-- siglip_tiny.gguf: a tiny random `transformers.SiglipVisionModel` (hidden 64, 3 layers, 4 heads, ffn 96,
-  image 56, patch 14, LayerNorm eps 1e-6, gelu_pytorch_tanh) in the mmssr layout of docs/model-file.md
-  ("Teacher files: SigLIP"), with the LAST layer left out as LLaVA-NeXT deletes it: 2 blocks stored and run.
+- siglip_tiny.gguf: a tiny random `transformers.SiglipVisionModel` (hidden 72, 3 layers, 4 heads of 18: a head
+  dim the SIMD attention kernels run padded, like so400m's 72; ffn 96, image 56, patch 14, LayerNorm eps 1e-6,
+  gelu_pytorch_tanh) in the mmssr layout of docs/model-file.md ("Teacher files: SigLIP"), with the LAST layer
+  left out as LLaVA-NeXT deletes it: 2 blocks stored and run.
   Matrices are F16 (the model's weights are rounded to f16 first, so both sides use the same values), the rest
   F32.
 - three small PNGs: a non-square RGB image, an RGBA one (alpha dropped by convert("RGB")) and a palette one.
@@ -33,7 +34,7 @@ from transformers.image_utils import ChannelDimension, PILImageResampling
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "VisionTests", "Fixtures", "siglip")
 MEAN = STD = (0.5, 0.5, 0.5)
-CONFIG = dict(hidden_size=64, intermediate_size=96, num_hidden_layers=3, num_attention_heads=4, num_channels=3,
+CONFIG = dict(hidden_size=72, intermediate_size=96, num_hidden_layers=3, num_attention_heads=4, num_channels=3,
               image_size=56, patch_size=14, layer_norm_eps=1e-6, hidden_act="gelu_pytorch_tanh",
               attention_dropout=0.0, vision_use_head=False)
 

@@ -23,6 +23,10 @@ public struct SigLIP: Sendable {
         config = c
         precision = fp32 ? "f32" : "int8"
         func linear(_ prefixes: [String], outFeatures: Int, inFeatures: Int) throws(ModelFileError) -> any LinearLayer {
+            // linearLayer reads a missing bias as zeros; SigLIP has every one.
+            for prefix in prefixes where file.info("\(prefix).bias") == nil {
+                throw ModelFileError(path: file.path, offset: nil, reason: "tensor \(prefix).bias is missing")
+            }
             let layer = try file.linearLayer(prefixes, dequantize: fp32, quantizeDense: !fp32)
             guard layer.outFeatures == outFeatures, layer.inFeatures == inFeatures else {
                 throw ModelFileError(path: file.path, offset: nil, reason: "\(prefixes.map { "\($0).weight" }.joined(separator: "+")) is \(layer.outFeatures)x\(layer.inFeatures), expected \(outFeatures)x\(inFeatures)")
@@ -38,9 +42,6 @@ public struct SigLIP: Sendable {
         positions = try file.floats(tensor: "v.position_embd.weight", shape: [c.patches, d])
         blocks = try (0..<c.blocks).map { i throws(ModelFileError) in
             let b = "v.blk.\(i)"
-            for matrix in ["attn_q", "attn_k", "attn_v", "attn_out", "ffn_up", "ffn_down"] where file.info("\(b).\(matrix).bias") == nil {
-                throw ModelFileError(path: file.path, offset: nil, reason: "tensor \(b).\(matrix).bias is missing")
-            }
             return EncoderBlock(
                 norm1: try layerNorm("\(b).ln1"),
                 qkv: try linear(["\(b).attn_q", "\(b).attn_k", "\(b).attn_v"], outFeatures: 3 * d, inFeatures: d),
