@@ -15,7 +15,8 @@ the tower's deleted last layer (as official files do); the styler's holds it (th
 Shapes: Qwen2 hidden 64, 2 layers, 4 heads / 2 KV heads, ffn 128, 151,936 embedding rows, untied head;
 SigLIP hidden 32, 3 checkpoint layers (2 kept), 2 heads, ffn 64, patch 14, image 56 (16 patches). The head is
 shaped so greedy answers are clear: a few hundred rows (the digits, the eos ids, the style names' tokens, common
-words) get logits of std ~10, the rest std ~0.3, so the top-2 margins are large and answers are often digits.
+words) get logits of std ~10, the rest std ~0.3, so the top-2 margins are large; the digits "0".."5" share a
+direction and differ by std ~1.5, so digit probabilities are spread and answers are often digits.
 Seeded and byte-for-byte deterministic.
 """
 import argparse
@@ -37,6 +38,7 @@ QWEN2_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[
                r"\s*[\r\n]+|\s+(?!\S)|\s+")
 BYTE_LEVEL = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}
 
+DIGIT_IDS = list(range(15, 21))  # "0".."5" in Qwen2's vocabulary
 LM = {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
       "intermediate_size": 128, "vocab_size": 151936}
 VISION = {"model_type": "siglip_vision_model", "hidden_size": 32, "num_hidden_layers": 3, "num_attention_heads": 2,
@@ -55,6 +57,7 @@ def qwen2_vocabulary(qwen_gguf):
     types = f["tokenizer.ggml.token_type"].contents()
     vocab = {t: i for i, (t, ty) in enumerate(zip(tokens, types)) if ty == gguf.TokenType.NORMAL}
     assert len(vocab) == 151643 and all(tokens[151643 + k] == s for k, s in enumerate(SPECIALS)), "not Qwen2's vocab"
+    assert [vocab[str(n)] for n in range(6)] == DIGIT_IDS
     return vocab, f["tokenizer.ggml.merges"].contents()
 
 
@@ -157,6 +160,9 @@ def tensors(rng, strong, keep_deleted_layer):
                   h + "mlp.up_proj.weight": linear(ffn, d), h + "mlp.down_proj.weight": linear(d, ffn)})
     head = 0.3 / np.sqrt(d) * rng.standard_normal((LM["vocab_size"], d))
     head[strong] = 10 / np.sqrt(d) * rng.standard_normal((len(strong), d))
+    # The digits share one direction (they rise and fall together against the other strong rows) and differ by
+    # logits of std ~1.5, so the digit distribution is neither uniform nor one-hot.
+    head[DIGIT_IDS] = (10 * rng.standard_normal(d) + 1.5 * rng.standard_normal((len(DIGIT_IDS), d))) / np.sqrt(d)
     t["lm_head.weight"] = head
     v = "model.vision_tower.vision_tower.vision_model."
     t[v + "embeddings.patch_embedding.weight"] = linear(vd, 3 * p * p).reshape(vd, 3, p, p)
