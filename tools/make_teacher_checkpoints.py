@@ -162,7 +162,7 @@ def tensors(rng, strong, keep_deleted_layer):
     head[strong] = 10 / np.sqrt(d) * rng.standard_normal((len(strong), d))
     # The digits share one direction (they rise and fall together against the other strong rows) and differ by
     # logits of std ~1.5, so the digit distribution is neither uniform nor one-hot.
-    head[DIGIT_IDS] = (10 * rng.standard_normal(d) + 1.5 * rng.standard_normal((len(DIGIT_IDS), d))) / np.sqrt(d)
+    head[DIGIT_IDS] = (25 * rng.standard_normal(d) + 1.5 * rng.standard_normal((len(DIGIT_IDS), d))) / np.sqrt(d)
     t["lm_head.weight"] = head
     v = "model.vision_tower.vision_tower.vision_model."
     t[v + "embeddings.patch_embedding.weight"] = linear(vd, 3 * p * p).reshape(vd, 3, p, p)
