@@ -16,12 +16,11 @@ capability names put into the scorer's query (SPEC section 1 order; default the 
 """
 import argparse
 import os
-import resource
 import sys
 
 import gguf
 
-from convert_qwen2 import (ConvertError, Entry, Shards, add_metadata, config_value, read_config,
+from convert_qwen2 import (ConvertError, Entry, Shards, add_metadata, config_value, peak_rss_mib, read_config,
                            read_generation_config, read_tokenizer, tensor_plan, write_tensors)
 from vocabulary import CAPABILITIES
 
@@ -202,7 +201,7 @@ def main():
     except (ConvertError, OSError, ValueError, KeyError) as e:
         print(f"convert_mllm: {e}", file=sys.stderr)
         sys.exit(1)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mib()
     kind = "vision" if has_vision else "text-only"
     print(f"wrote {args.output} ({args.type}, {role}, {kind}); peak RSS {peak:.0f} MiB")
 

@@ -311,6 +311,15 @@ def convert(hf_dir, out, precision):
     write_tensors(w, shards, tensor_plan(config), precision)
 
 
+def peak_rss_mib():
+    """This process's peak resident set (VmHWM: unlike ru_maxrss it does not count a parent's pages before exec)."""
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("hf_dir")
@@ -322,7 +331,7 @@ def main():
     except (ConvertError, OSError, ValueError, KeyError) as e:
         print(f"convert_qwen2: {e}", file=sys.stderr)
         sys.exit(1)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mib()
     print(f"wrote {args.output} ({args.type}); peak RSS {peak:.0f} MiB")
 
 

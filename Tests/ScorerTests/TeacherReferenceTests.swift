@@ -6,7 +6,8 @@ import Tensor
 import Vision
 
 /// The teacher against an independent reference: tiny random checkpoints in the official LLaVA-NeXT layout
-/// (tools/make_teacher_checkpoints.py, converted by weights/convert_mllm.py; scripts/test.sh makes them) and
+/// (tools/make_teacher_checkpoints.py, converted by weights/convert_mllm.py; tools/test_convert_mllm.py --keep,
+/// which scripts/test.sh runs, leaves them in .build/teacher) and
 /// transformers' Qwen2ForCausalLM + SiglipVisionModel + projector driven by a transcription of model_ss.py
 /// (tools/make_teacher_reference.py -> Fixtures/teacher_reference.json), on a pool of images, text-only,
 /// Hint: turns, multi-turn, strip-eaten ends, a first turn from gpt and two <image> tags.
@@ -14,7 +15,7 @@ final class TeacherReferenceTests: XCTestCase {
     static let fixtures = Bundle.module.resourceURL!.appendingPathComponent("Fixtures")
 
     static func teacherPath(_ name: String) -> String {
-        ModelPaths.repository.appendingPathComponent("weights/cache/teacher/\(name).gguf").path
+        ModelPaths.repository.appendingPathComponent(".build/teacher/\(name).gguf").path
     }
 
     func reference() throws -> [String: Any] {
