@@ -4,6 +4,9 @@
     python3 tools/ray_score.py POOL --images DIR -o SCORES.parquet --shards 64 --shard-dir /shared/run1 \\
         [--address auto] [--cpus-per-task 16] [--mmssr /shared/bin/mmssr] [--model /shared/mmssr-small.gguf]
 
+With --scorer (and --styler) the shards run the teacher, `mmssr teach --shard i/N --resume`, instead of the
+student: the same sharding, retries and merge, for the official MLLMs (one shard per node: ~10 GB each at 7B).
+
 Every path must name the same file on every node (shared storage). Shard i writes
 SHARD_DIR/shard-i-of-N.EXT (EXT from -o) with its checkpoint beside it, so:
 - a task that fails (its `mmssr score` killed, its node lost) is retried by Ray up to --max-retries times, and
@@ -43,7 +46,10 @@ def parse_args(argv):
     p.add_argument("--timeout", type=float, default=None, help="seconds to wait for all shards (default: no limit)")
     p.add_argument("--address", default="auto", help="Ray cluster to join (default: auto)")
     p.add_argument("--local-cpus", type=int, default=None, help="start a local Ray on 127.0.0.1 with this many CPUs")
-    p.add_argument("--model")
+    p.add_argument("--model", help="student model file (mmssr score)")
+    p.add_argument("--scorer", help="teacher scorer file: run `mmssr teach` instead of `mmssr score`")
+    p.add_argument("--styler", help="teacher styler file (with --scorer)")
+    p.add_argument("--max-new-tokens", type=int, help="teacher answer length (with --scorer)")
     p.add_argument("--batch", type=int)
     p.add_argument("--limit", type=int)
     p.add_argument("--fp32", action="store_true")
@@ -52,7 +58,27 @@ def parse_args(argv):
         p.error("--shards must be at least 1")
     if args.cpus_per_task < 1:
         p.error("--cpus-per-task must be at least 1")
+    if args.scorer and args.model:
+        p.error("--model is the student's and --scorer the teacher's: give one")
+    if not args.scorer and (args.styler or args.max_new_tokens is not None):
+        p.error("--styler and --max-new-tokens need --scorer")
     return args
+
+
+def shard_command(args, mmssr):
+    """The command every shard runs, without its --shard and -o: `mmssr teach` with a teacher, else `mmssr score`."""
+    command = [mmssr, "teach" if args.scorer else "score", os.path.abspath(args.pool),
+               "--images", os.path.abspath(args.images), "--threads", str(args.threads or args.cpus_per_task),
+               "--resume"]
+    for flag, path in (("--model", args.model), ("--scorer", args.scorer), ("--styler", args.styler)):
+        if path:
+            command += [flag, os.path.abspath(path)]
+    for flag, value in (("--batch", args.batch), ("--limit", args.limit), ("--max-new-tokens", args.max_new_tokens)):
+        if value is not None:
+            command += [flag, str(value)]
+    if args.fp32:
+        command.append("--fp32")
+    return command
 
 
 def find_mmssr(given):
@@ -114,7 +140,7 @@ def private_cluster_environment(session_dir):
 
 
 def run_shard(command, table, log, kill_marker, home):
-    """Runs one shard's `mmssr score`; raises on failure so Ray retries the task.
+    """Runs one shard's `mmssr score` (or `teach`); raises on failure so Ray retries the task.
 
     home: HOME for mmssr (the user's, when the launcher gave its private Ray another).
     kill_marker (tests only): on the first attempt (the marker file does not exist yet) the child is
@@ -138,11 +164,11 @@ def run_shard(command, table, log, kill_marker, home):
         status = child.wait()
     failure = None
     if status < 0:
-        failure = f"mmssr score was killed by signal {-status}"
+        failure = f"{os.path.basename(command[0])} {command[1]} was killed by signal {-status}"
     elif status != 0:
         with open(log, "rb") as f:
             last = f.read()[-2000:].decode(errors="replace").strip().splitlines()[-1]
-        failure = f"mmssr score exited with {status}: {last}"
+        failure = f"{os.path.basename(command[0])} {command[1]} exited with {status}: {last}"
     if failure:
         with open(log, "a") as f:
             f.write(f"{FAILED}{failure}\n")
@@ -185,15 +211,7 @@ def main(argv=None):
     tables = [shard_table(shard_dir, i, n, ext) for i in range(n)]
     kill_shard = os.environ.get("MMSSR_TEST_KILL_SHARD")
 
-    base = [mmssr, "score", os.path.abspath(args.pool), "--images", os.path.abspath(args.images),
-            "--threads", str(args.threads or args.cpus_per_task), "--resume"]
-    if args.model:
-        base += ["--model", os.path.abspath(args.model)]
-    for flag, value in (("--batch", args.batch), ("--limit", args.limit)):
-        if value is not None:
-            base += [flag, str(value)]
-    if args.fp32:
-        base.append("--fp32")
+    base = shard_command(args, mmssr)
 
     todo = [i for i in range(n) if not os.path.exists(tables[i])]
     print(f"{n - len(todo)} of {n} shard tables already in {shard_dir}; scoring {len(todo)}", file=sys.stderr)

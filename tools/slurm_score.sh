@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Scores a pool as a Slurm job array, one `mmssr score --shard I/N --resume` per array task, then merges.
+# Scores a pool as a Slurm job array, one `mmssr score --shard I/N --resume` (or `mmssr teach`) per array task,
+# then merges.
 #
 #   N=64 POOL=/shared/pool.json IMAGES=/shared/images SHARD_DIR=/shared/run1 MMSSR=/shared/bin/mmssr \
 #     sbatch --array=0-63 --cpus-per-task=16 tools/slurm_score.sh            # prints: Submitted batch job JOBID
@@ -11,7 +12,8 @@
 # or the same sbatch again: finished shards exit at once) continues where it stopped. The merge job runs only
 # when every array task succeeded (afterok) and writes the table one `mmssr score` would have written.
 # Optional: MODEL (model file), FP32=1, BATCH, LIMIT (same for every shard), THREADS (default: the CPUs Slurm
-# gave the task).
+# gave the task). SCORER (and STYLER, MAX_NEW_TOKENS) run the teacher, `mmssr teach`, instead of the student:
+# give each task a whole node (a 7B teacher takes ~10 GB; --cpus-per-task = its cores).
 #SBATCH --job-name=mmssr-score
 #SBATCH --requeue
 #SBATCH --output=mmssr-%A_%a.log
@@ -36,8 +38,19 @@ if [ -f "$table" ]; then
 fi
 mkdir -p "$SHARD_DIR"
 args=("$POOL" --images "$IMAGES" -o "$table" --shard "$i/$N" --resume --threads "${THREADS:-${SLURM_CPUS_PER_TASK:-$(nproc)}}")
+command=score
+if [ -n "${SCORER:-}" ]; then
+    [ -n "${MODEL:-}" ] && { echo "error: MODEL is the student's and SCORER the teacher's: set one" >&2; exit 2; }
+    command=teach
+    args+=(--scorer "$SCORER")
+    [ -n "${STYLER:-}" ] && args+=(--styler "$STYLER")
+    [ -n "${MAX_NEW_TOKENS:-}" ] && args+=(--max-new-tokens "$MAX_NEW_TOKENS")
+elif [ -n "${STYLER:-}${MAX_NEW_TOKENS:-}" ]; then
+    echo "error: STYLER and MAX_NEW_TOKENS need SCORER" >&2
+    exit 2
+fi
 [ -n "${MODEL:-}" ] && args+=(--model "$MODEL")
 [ -n "${BATCH:-}" ] && args+=(--batch "$BATCH")
 [ -n "${LIMIT:-}" ] && args+=(--limit "$LIMIT")
 [ "${FP32:-0}" = 1 ] && args+=(--fp32)
-exec "$MMSSR" score "${args[@]}"
+exec "$MMSSR" "$command" "${args[@]}"

@@ -4,7 +4,8 @@
 4 shards of the example pool's first 24 items, shard 1's `mmssr score` SIGKILLed once after its first
 checkpointed batch; Ray retries it, the launcher says so on stderr, the retry resumes from the checkpoint, and
 the merged table is byte for byte the table of one `mmssr score` process. A second launch finds every shard
-table and only merges. Meanwhile every socket of the launcher and its descendants (GCS, raylet, workers,
+table and only merges. Then 3 shards of the teacher (`--scorer`/`--styler`: `mmssr teach` on the tiny teachers in
+.build/teacher) merge to the table of one `mmssr teach`. Meanwhile every socket of the launcher and its descendants (GCS, raylet, workers,
 agents) is read from /proc every 50 ms: any bound or peer address outside 127.0.0.0/8 and ::1 (a wildcard
 0.0.0.0 or :: included) fails the test. The launch runs with a HOME holding another cluster's
 ~/.ray/auth_token and a foreign RAY_AUTH_TOKEN, as a user's machine may have.
@@ -212,8 +213,31 @@ def main():
         with open(reference, "rb") as a, open(merged, "rb") as b:
             if a.read() != b.read():
                 fail("the rerun's merge differs from the single-process table")
+        teach_shards_merge_to_single_teach(args, deadline, tmp)
     print(f"ok: 4 Ray shards ({what} in shard 1, retried and resumed) merge to the single-process table; "
-          f"{listening} listening sockets of {', '.join(commands)}, all on loopback")
+          f"{listening} listening sockets of {', '.join(commands)}, all on loopback; 3 teacher shards likewise")
+
+
+def teach_shards_merge_to_single_teach(args, deadline, tmp):
+    """--scorer/--styler: the shards run `mmssr teach` (the tiny official-layout teachers scripts/test.sh converts)."""
+    fixtures = os.path.join(ROOT, "Tests", "ScorerTests", "Fixtures")
+    pool, images = os.path.join(fixtures, "teacher_pool.json"), os.path.join(fixtures, "teacher_images")
+    scorer, styler = (os.path.join(ROOT, ".build", "teacher", f"{role}-int8.gguf") for role in ("scorer", "styler"))
+    for path in (scorer, styler):
+        if not os.path.exists(path):
+            fail(f"{path} is missing (python3 tools/test_convert_mllm.py --keep .build/teacher makes it)")
+    teachers = ["--scorer", scorer, "--styler", styler, "--max-new-tokens", "8"]
+    reference = os.path.join(tmp, "teach-reference.parquet")
+    run([args.mmssr, "teach", pool, "--images", images, "-o", reference, "--threads", "1", "--quiet", *teachers],
+        timeout=deadline - time.monotonic())
+    merged = os.path.join(tmp, "teach-merged.parquet")
+    run([sys.executable, os.path.join(ROOT, "tools", "ray_score.py"), pool, "--images", images, "-o", merged,
+         "--shards", "3", "--shard-dir", os.path.join(tmp, "teach-shards"), "--mmssr", args.mmssr,
+         "--local-cpus", "2", "--cpus-per-task", "1", "--timeout", "120", *teachers],
+        timeout=deadline - time.monotonic(), env=dict(os.environ, RAY_USAGE_STATS_ENABLED="0"))
+    with open(reference, "rb") as a, open(merged, "rb") as b:
+        if a.read() != b.read():
+            fail(f"3 Ray teacher shards merged ({merged}) differ from one mmssr teach ({reference})")
 
 
 if __name__ == "__main__":
