@@ -259,9 +259,14 @@ final class BPETokenizerTests: XCTestCase {
         try Data("[1, 2]".utf8).write(to: URL(fileURLWithPath: notObject))
         let garbage = directory.appendingPathComponent("bpe-garbage-\(UUID().uuidString).json").path
         try Data("{\"model\": ".utf8).write(to: URL(fileURLWithPath: garbage))
-        defer { for path in [notObject, garbage] { try? FileManager.default.removeItem(atPath: path) } }
+        let empty = directory.appendingPathComponent("bpe-empty-\(UUID().uuidString).json").path
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        defer { for path in [notObject, garbage, empty] { try? FileManager.default.removeItem(atPath: path) } }
         XCTAssertThrowsError(try BPETokenizer.loadingHuggingFaceJSON(path: notObject)) {
             XCTAssertEqual($0 as? TokenizerError, .malformedFile(path: notObject, location: "$", reason: "not a JSON object"))
+        }
+        XCTAssertThrowsError(try WordPieceTokenizer.loadingHuggingFaceJSON(path: empty)) {
+            XCTAssertEqual($0 as? TokenizerError, .malformedFile(path: empty, location: "$", reason: "the file is empty"))
         }
         for path in [garbage, "/nonexistent/tokenizer.json"] {
             XCTAssertThrowsError(try BPETokenizer.loadingHuggingFaceJSON(path: path)) {

@@ -12,18 +12,7 @@ extension BPETokenizer {
         func fail(_ location: String, _ reason: String) -> TokenizerError {
             .malformedFile(path: path, location: location, reason: reason)
         }
-        let root: [String: Any]
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw fail("$", "not a JSON object")
-            }
-            root = object
-        } catch let error as TokenizerError {
-            throw error
-        } catch {
-            throw fail("$", "cannot be read as JSON (\((error as NSError).localizedDescription))")
-        }
+        let root = try TokenizerJSONFile.root(path: path)
         func object(_ value: Any?, _ location: String) throws(TokenizerError) -> [String: Any] {
             guard let object = value as? [String: Any] else { throw fail(location, "missing or not an object") }
             return object

@@ -4,10 +4,7 @@ extension WordPieceTokenizer {
     /// Builds the tokenizer a Hugging Face `tokenizer.json` describes, refusing any pipeline this type does
     /// not reproduce exactly. For tests and development; the engine reads the same settings from the model file.
     public static func loadingHuggingFaceJSON(path: String) throws -> WordPieceTokenizer {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw TokenizerError.invalidConfiguration("\(path): not a JSON object")
-        }
+        let root = try TokenizerJSONFile.root(path: path)
         func object(_ value: Any?, _ name: String) throws -> [String: Any] {
             guard let object = value as? [String: Any] else { throw TokenizerError.invalidConfiguration("\(name) missing") }
             return object

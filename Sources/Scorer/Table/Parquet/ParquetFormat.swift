@@ -64,18 +64,23 @@ enum RLEHybrid {
                 p += byteWidth
                 out.append(contentsOf: repeatElement(v, count: min(run, count - out.count)))
             } else {
-                let values = Int(header >> 1) * 8
-                let nbytes = Int(header >> 1) * bitWidth
-                guard p + nbytes <= range.upperBound else { throw Failure(reason: "truncated bit-packed run") }
+                // Groups of 8 values; a hostile header's count (up to 2^63) is checked against the bytes left
+                // before any product is formed, and only the values still wanted are unpacked.
+                let groups = header >> 1
+                if bitWidth > 0 {
+                    guard groups <= UInt64(range.upperBound - p) / UInt64(bitWidth) else { throw Failure(reason: "truncated bit-packed run") }
+                }
+                let nbytes = Int(groups) * bitWidth
+                let wanted = groups >= UInt64(count - out.count + 7) / 8 ? count - out.count : Int(groups) * 8
                 var bit = 0
-                for _ in 0..<values {
+                for _ in 0..<wanted {
                     var v: UInt32 = 0
                     for b in 0..<bitWidth {
                         let pos = bit + b
                         if bytes[p + pos >> 3] >> UInt8(pos & 7) & 1 == 1 { v |= 1 << UInt32(b) }
                     }
                     bit += bitWidth
-                    if out.count < count { out.append(v) }
+                    out.append(v)
                 }
                 p += nbytes
             }

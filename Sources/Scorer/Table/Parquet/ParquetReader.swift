@@ -68,7 +68,7 @@ public final class ParquetTableReader: ScoreTableReader {
             guard let f = element.fields, let name = f[4]?.string else {
                 throw .malformed(path: path, location: "footer", reason: "bad schema element")
             }
-            guard f[5] == nil, let raw = f[1]?.int, let type = ParquetPhysical(rawValue: Int32(raw)) else {
+            guard f[5] == nil, let raw = f[1]?.int, let type = Int32(exactly: raw).flatMap(ParquetPhysical.init(rawValue:)) else {
                 throw .malformed(path: path, location: "footer", reason: "column '\(name)' is nested or untyped")
             }
             let repetition = f[3]?.int ?? 0
@@ -80,6 +80,9 @@ public final class ParquetTableReader: ScoreTableReader {
         self.leaves = leaves
         rowGroups = (meta[4]?.list ?? []).compactMap(\.fields)
         rowCount = Int(meta[3]?.int ?? 0)
+        guard rowCount >= 0, rowCount <= 8 * file.size else {
+            throw .malformed(path: path, location: "footer", reason: "claims \(rowCount) rows in a file of \(file.size) bytes")
+        }
         for required in ["idx", "status"] where !leaves.contains(where: { $0.name == required }) {
             throw .missingColumn(path: path, column: required)
         }
@@ -128,6 +131,11 @@ public final class ParquetTableReader: ScoreTableReader {
         let chunks = (rowGroups[g][1]?.list ?? []).compactMap(\.fields)
         guard chunks.count == leaves.count else { throw malformed("*", "has \(chunks.count) column chunks for \(leaves.count) columns") }
         rowsInGroup = Int(rowGroups[g][3]?.int ?? 0)
+        // Each row takes at least a bit of the idx column, so a count beyond 8 per byte of the file is a lie that
+        // would only size allocations (the footer's total is held to the same).
+        guard rowsInGroup >= 0, rowsInGroup <= 8 * file.size else {
+            throw malformed("*", "claims \(rowsInGroup) rows in a file of \(file.size) bytes")
+        }
         rowInGroup = 0
         columns.removeAll(keepingCapacity: true)
         for (leaf, chunk) in zip(leaves, chunks) where wanted.contains(leaf.name) {
@@ -162,17 +170,23 @@ public final class ParquetTableReader: ScoreTableReader {
                     let type = header[1]?.int ?? -1
                     let size = Int(header[3]?.int ?? 0)
                     let body = reader.offset
+                    guard size >= 0 else { throw DecodeFailure(reason: "page at byte \(chunkOffset + p) has size \(size)") }
                     guard body + size <= buf.count else { throw DecodeFailure(reason: "page at byte \(chunkOffset + p) overruns the chunk") }
                     p = body + size
                     switch type {
                     case ParquetPageType.dictionary:
                         let n = Int(header[7]?.fields?[1]?.int ?? 0)
+                        // Every PLAIN value takes at least one byte.
+                        guard n >= 0, n <= size else { throw DecodeFailure(reason: "dictionary page claims \(n) values in \(size) bytes") }
                         dictionary = try Self.plain(buf, body..<body + size, type: leaf.type, count: n)
                     case ParquetPageType.data, ParquetPageType.dataV2:
                         let v2 = type == ParquetPageType.dataV2
                         guard let h = header[v2 ? 8 : 5]?.fields else { throw DecodeFailure(reason: "data page without header") }
                         let n = Int(h[1]?.int ?? 0)
-                        let encoding = Int32(h[v2 ? 4 : 2]?.int ?? 0)
+                        guard n >= 0, n <= rows - produced else {
+                            throw DecodeFailure(reason: "data page claims \(n) values with \(rows - produced) rows left")
+                        }
+                        let encoding = Int32(truncatingIfNeeded: h[v2 ? 4 : 2]?.int ?? 0)
                         var q = body
                         var defined = [Bool](repeating: true, count: n)
                         if leaf.maxDefinition > 0 {
@@ -182,7 +196,7 @@ public final class ParquetTableReader: ScoreTableReader {
                                 levelBytes = Int(buf[q]) | Int(buf[q + 1]) << 8 | Int(buf[q + 2]) << 16 | Int(buf[q + 3]) << 24
                                 q += 4
                             }
-                            guard q + levelBytes <= p else { throw DecodeFailure(reason: "definition levels overrun the page") }
+                            guard levelBytes >= 0, q + levelBytes <= p else { throw DecodeFailure(reason: "definition levels overrun the page") }
                             let levels: [UInt32]
                             do throws(RLEHybrid.Failure) { levels = try RLEHybrid.decode(buf, range: q..<q + levelBytes, bitWidth: 1, count: n) } catch {
                                 throw DecodeFailure(reason: error.reason)
@@ -190,7 +204,11 @@ public final class ParquetTableReader: ScoreTableReader {
                             defined = levels.map { $0 == 1 }
                             q += levelBytes
                         }
-                        if v2 { q += Int(h[6]?.int ?? 0) }
+                        if v2 {
+                            let repetitionBytes = Int(h[6]?.int ?? 0)
+                            guard repetitionBytes >= 0, q + repetitionBytes <= p else { throw DecodeFailure(reason: "repetition levels overrun the page") }
+                            q += repetitionBytes
+                        }
                         let present = defined.reduce(0) { $0 + ($1 ? 1 : 0) }
                         let values: Column
                         switch encoding {
