@@ -1,6 +1,8 @@
 import Foundation
 import ArgumentParser
+import Scorer
 import Tensor
+import Vision
 
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,6 +21,7 @@ struct InspectCommand: ParsableCommand {
         do { gguf = try GGUFFile(path: file) } catch { throw CLIError(error.description) }
         print("\(file): GGUF v\(gguf.version), \(gguf.metadata.count) metadata entries, \(gguf.tensors.count) tensors, alignment \(gguf.alignment)")
         if let arch = try? gguf.string("general.architecture") { printModelSummary(gguf, architecture: arch) }
+        printTeacherSummary(gguf)
         print("\nmetadata:")
         for (key, value) in gguf.metadata {
             if full, case .array(_, let items) = value {
@@ -62,6 +65,31 @@ private func printModelSummary(_ gguf: GGUFFile, architecture arch: String) {
     var histogram = [String: Int]()
     for t in gguf.tensors { histogram[t.type.name, default: 0] += 1 }
     print("  tensor types: " + histogram.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+}
+
+/// What `mmssr teach` will do with a teacher file (weights/convert_mllm.py's `mmssr.teacher.*` and `siglip.*`).
+private func printTeacherSummary(_ gguf: GGUFFile) {
+    guard gguf.metadata.contains(where: { $0.key.hasPrefix("mmssr.teacher.") }) else { return }
+    print("\nteacher:")
+    let teacher: TeacherConfiguration
+    do { teacher = try TeacherConfiguration(file: gguf, defaultStops: []) } catch {
+        return print("  unusable: \(error)")
+    }
+    print("  role: \(teacher.role?.rawValue ?? "either (no mmssr.teacher.role)")")
+    if let vision = try? SigLIPConfiguration(file: gguf) {
+        let newline = gguf.tensors.contains { $0.name == "mm.image_newline" }
+        print("  image: SigLIP \(vision.imageSize)px, patch \(vision.patchSize), \(vision.blocks) blocks x \(vision.hidden) -> "
+              + "\(vision.patches + (newline ? 1 : 0)) rows per image\(newline ? " (with image_newline)" : "")")
+    } else {
+        print("  image: none (text-only: <image> is dropped from the prompts)")
+    }
+    let renamed = zip(Capabilities.names, teacher.capabilityKeywords).filter { $0 != $1 }
+    if teacher.role != .styler {
+        print("  capability keywords: " + (renamed.isEmpty ? "the official names (SPEC §1)"
+                                           : renamed.map { "\($0) -> \($1)" }.joined(separator: ", ")))
+    }
+    print("  decoding: greedy, repetition penalty \(teacher.repetitionPenalty), stop ids \(teacher.stopTokens.sorted()), "
+          + "over \(teacher.vocabularyLimit.map(String.init) ?? "all") vocabulary rows")
 }
 
 func formatBytes(_ n: Int) -> String {

@@ -15,10 +15,7 @@ final class DeterminismTests: XCTestCase {
 
     func testTablesAreIdenticalAcrossCoresShardsBatchesAndThreads() throws {
         let model = try ModelPaths.require(ModelPaths.int8)
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("mmssr").path
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            return XCTFail("\(binary) is missing: build the mmssr product first (swift build)")
-        }
+        let binary = try Command.mmssr()
         let example = ModelPaths.repository.appendingPathComponent("example")
         let pool = example.appendingPathComponent("pool.json").path, images = example.appendingPathComponent("images").path
         guard FileManager.default.fileExists(atPath: images) else {
@@ -69,21 +66,9 @@ final class DeterminismTests: XCTestCase {
         }
     }
 
-    private static func run(_ binary: String, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["OPENBLAS_CORETYPE"] = nil
-        env["MMSSR_CHOSE_OPENBLAS_CORETYPE"] = nil
-        env.merge(environment) { $1 }
-        process.environment = env
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    /// mmssr with OpenBLAS's kernel choice left to `environment` (the test's own OPENBLAS_CORETYPE removed).
+    private static func run(_ binary: String, _ arguments: [String], environment: [String: String]) throws -> Command.Result {
+        try Command.run(binary, arguments, environment: ["OPENBLAS_CORETYPE": nil, "MMSSR_CHOSE_OPENBLAS_CORETYPE": nil]
+                                                        .merging(environment.mapValues { $0 }) { $1 })
     }
 }

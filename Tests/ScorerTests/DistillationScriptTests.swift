@@ -11,25 +11,17 @@ final class DistillationScriptTests: XCTestCase {
         let teacher = try ModelPaths.require(ModelPaths.qwen2)
         _ = try ModelPaths.require(ModelPaths.int8)
         let repo = ModelPaths.repository.path
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("mmssr").path
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: binary), "build the mmssr product first")
+        let binary = try Command.mmssr()
         let out = NSTemporaryDirectory() + "mmssr-distill-\(getpid())"
         try? FileManager.default.removeItem(atPath: out)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: out) }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: repo + "/scripts/distill.sh")
-        process.currentDirectoryURL = URL(fileURLWithPath: repo)
-        process.arguments = ["example/pool.json", "example/images", out, "--scorer", teacher, "--styler", teacher,
-                             "--every", "3", "--max-new-tokens", "4", "--budget", "0.3"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["MMSSR": binary]) { $1 }
-        let log = Pipe()
-        process.standardError = log
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let stderr = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, stderr)
+        let run = try Command.run(repo + "/scripts/distill.sh",
+                                  ["example/pool.json", "example/images", out, "--scorer", teacher, "--styler", teacher,
+                                   "--every", "3", "--max-new-tokens", "4", "--budget", "0.3"],
+                                  environment: ["MMSSR": binary])
+        let stderr = run.stderr
+        XCTAssertEqual(run.status, 0, stderr)
 
         // The teacher answered every capability and the styler for the 24 sampled items (positions 0, 3, ...).
         for name in Capabilities.keys + ["style"] {

@@ -9,10 +9,7 @@ import XCTest
 final class PipelineModelTests: XCTestCase {
     func testKilledRunsResumeToTheUninterruptedTable() throws {
         let model = try ModelPaths.require(ModelPaths.int8)
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("mmssr").path
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            return XCTFail("\(binary) is missing: build the mmssr product first (swift build)")
-        }
+        let binary = try Command.mmssr()
         let scratch = try PipelineScratch("model-kill")
         var lines: [String] = []
         for i in 0..<20 {
@@ -70,16 +67,7 @@ final class PipelineModelTests: XCTestCase {
         return process
     }
 
-    private func run(_ binary: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["score"] + arguments
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    private func run(_ binary: String, _ arguments: [String]) throws -> Command.Result {
+        try Command.run(binary, ["score"] + arguments)
     }
 }
