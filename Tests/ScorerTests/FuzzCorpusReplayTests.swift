@@ -36,6 +36,11 @@ final class FuzzCorpusReplayTests: XCTestCase {
                 _ = t.encode("Hello, wörld! [CLS] 中文 unaffable", maxTokens: 32)
             }
         },
+        "bpe": {
+            if let t = try? BPETokenizer.loadingHuggingFaceJSON(path: self.file($0, "tokenizer.json")) {
+                _ = t.decode(t.encode("Hello, wörld!<|im_end|> 中文 1234 it's\n\n  x"))
+            }
+        },
         "pool": { bytes in
             let path = self.file(bytes, "pool.json")
             for options in [PoolReader.Options(chunkSize: 64), .index] {
