@@ -139,6 +139,8 @@ final class Qwen2Tests: XCTestCase {
                 let asTokens = m.answers(prompts: [textual], probe: probe, options: options)[0]
                 XCTAssertEqual(asTokens.tokens, alone.tokens, "fp32 \(fp32): spliced rows vs their tokens")
                 XCTAssertFalse(alone.tokens.contains { $0 >= 90 }, "argmax beyond the vocabulary limit")
+                let styled = m.answerWithCandidates(prompt: p, candidates: [[1, 2], [60]], embeddings: rows, options: options)
+                XCTAssertEqual(styled.answer, alone.tokens, "fp32 \(fp32): the answer beside teacher-forced candidates")
             }
             XCTAssertEqual(m.greedy(prompt: prompts[0], options: options, embeddings: rows), batch[0].tokens)
         }
