@@ -149,10 +149,10 @@ static inline __attribute__((always_inline)) AMX_TARGET void amx_block_any(int r
 // output itself (the same bytes the fp32 results go to, so no buffer); integer sums are exact in any order,
 // so the blocking changes no result.
 #ifndef AMX_KC
-#define AMX_KC 1024
+#define AMX_KC 4096
 #endif
 #ifndef AMX_A_BYTES
-#define AMX_A_BYTES (768 * 1024)
+#define AMX_A_BYTES (1536 * 1024)
 #endif
 
 // k per block: kp cut into equal whole tile steps of at most AMX_KC.
