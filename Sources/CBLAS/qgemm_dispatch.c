@@ -3,6 +3,7 @@
 #include "mmssr_qgemm.h"
 #include "qgemm_internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,32 +113,65 @@ void mmssr_qgemm_compute(int k, const void *packed, const void *qa, int n, int k
     compute(k, packed, qa, kdim, m_lo, m_hi, n_lo, n_hi, &ep);
 }
 
-int mmssr_qgemm_cache_rows(int k) {
+int mmssr_qgemm_cache_rows(int k, int kdim) {
 #if defined(__x86_64__)
     if (k == MMSSR_QK_VNNI) return QGEMM_VNNI_MC;
-    if (k == MMSSR_QK_AMX) return QGEMM_AMX_MC;
+    if (k == MMSSR_QK_AMX) return qgemm_amx_pass_rows(kdim);
 #endif
     (void)k;
+    (void)kdim;
     return 48;
 }
 
+// Each thread's quantised rows live in a buffer of its own, kept across calls: a fresh buffer's pages were
+// faulted in and zeroed on every call (about a tenth of a one-image product's samples in a profile), and
+// the stack holds too few rows of a wide input for the weights to be read once per many rows.
+typedef struct {
+    void *bytes;
+    size_t size;
+} qa_buffer;
+
+static pthread_key_t qa_key;
+static pthread_once_t qa_key_once = PTHREAD_ONCE_INIT;
+
+static void qa_buffer_free(void *p) {
+    free(((qa_buffer *)p)->bytes);
+    free(p);
+}
+
+static void qa_key_make(void) {
+    if (pthread_key_create(&qa_key, qa_buffer_free) != 0) abort();
+}
+
+static void *thread_qa_buffer(size_t size) {
+    pthread_once(&qa_key_once, qa_key_make);
+    qa_buffer *b = pthread_getspecific(qa_key);
+    if (!b) {
+        b = calloc(1, sizeof *b);
+        if (!b || pthread_setspecific(qa_key, b) != 0) abort();
+    }
+    if (b->size < size) {
+        free(b->bytes);
+        b->size = qgemm_round_up(size, 64);
+        b->bytes = aligned_alloc(64, b->size);
+        if (!b->bytes) abort();
+    }
+    return b->bytes;
+}
+
+// Quantised rows a thread keeps at most (a block of rows is quantised whole before its product).
+enum { QA_BUFFER_BYTES = 8 << 20 };
+
 void mmssr_qgemm_forward(int k, const void *packed, const float *x, const float *col_scale, int n, int kdim, int m_lo,
                          int m_hi, const float *w_scale, const float *bias, float *out) {
-    // Each block's quantised rows live on this thread's stack: no buffer for the whole input, whose fresh
-    // pages the kernel faulted in and zeroed on every call (about a tenth of a one-image product's samples
-    // in a profile).
-    enum { STACK_BYTES = 96 * 1024 };
-    uint8_t stack_qa[STACK_BYTES] __attribute__((aligned(64)));
+    if (m_lo >= m_hi) return;
     const size_t row_bytes = mmssr_qgemm_act_row_bytes(k, kdim);
     const int step = mmssr_qgemm_row_block(k);
-    int block = mmssr_qgemm_cache_rows(k);
-    if ((size_t)block * row_bytes > STACK_BYTES) block = (int)(STACK_BYTES / row_bytes) / step * step;
-    uint8_t *qa = block > 0 ? stack_qa : NULL;
-    if (!qa) {
-        block = step;
-        qa = aligned_alloc(64, qgemm_round_up((size_t)block * row_bytes, 64));
-        if (!qa) abort();
-    }
+    int block = mmssr_qgemm_cache_rows(k, kdim);
+    if ((size_t)block * row_bytes > QA_BUFFER_BYTES) block = (int)(QA_BUFFER_BYTES / row_bytes) / step * step;
+    if (block < step) block = step;
+    if (block > m_hi - m_lo) block = m_hi - m_lo;
+    uint8_t *qa = thread_qa_buffer((size_t)block * row_bytes);
     float a_scale[block];
     for (int m = m_lo; m < m_hi; m += block) {
         const int hi = m_hi - m < block ? m_hi : m + block;
@@ -146,5 +180,4 @@ void mmssr_qgemm_forward(int k, const void *packed, const float *x, const float 
         mmssr_qgemm_quantize(k, x + (size_t)m * kdim, col_scale, kdim, 0, hi - m, qa, a_scale);
         compute(k, packed, qa, kdim, 0, hi - m, 0, n, &ep);
     }
-    if (qa != stack_qa) free(qa);
 }

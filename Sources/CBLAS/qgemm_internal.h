@@ -60,7 +60,7 @@ void qgemm_scalar_compute(const void *packed, const void *qa, int kdim, int m_lo
 
 #if defined(__x86_64__)
 enum { QGEMM_AVX2_MR = 6, QGEMM_AVX2_NR = 16, QGEMM_VNNI_MR = 6, QGEMM_VNNI_NR = 64, QGEMM_VNNI_MC = 48 };
-enum { QGEMM_AMX_MR = 32, QGEMM_AMX_MC = 64 };
+enum { QGEMM_AMX_MR = 32 };
 
 size_t qgemm_avx2_packed_size(int n, int kdim);
 void qgemm_avx2_pack(const int8_t *w, int n, int kdim, void *dst);
@@ -89,6 +89,7 @@ int qgemm_amx_supported(void);
 size_t qgemm_amx_packed_size(int n, int kdim);
 void qgemm_amx_pack(const int8_t *w, int n, int kdim, void *dst);
 size_t qgemm_amx_act_row_bytes(int kdim);
+int qgemm_amx_pass_rows(int kdim);
 void qgemm_amx_quantize(const float *x, const float *col_scale, int kdim, int m_lo, int m_hi, void *qa, float *a_scale);
 void qgemm_amx_compute(const void *packed, const void *qa, int kdim, int m_lo, int m_hi, int n_lo, int n_hi,
                        const qgemm_epilogue *ep);

@@ -128,7 +128,7 @@ public struct QuantizedLinear: LinearLayer {
                     return product(acts, plan, into: out)
                 }
                 // Split by rows, each worker quantises exactly the rows it multiplies, a cache block at a time
-                // into a buffer on its own stack.
+                // into a buffer of its own thread's.
                 withEpilogue { ws, bias in
                     Parallel.forEach(plan.chunks) { chunk in
                         let r = plan.rows(chunk)

@@ -136,6 +136,28 @@ final class QGemmKernelTests: XCTestCase {
         }
     }
 
+    /// The AMX kernel's cache blocking on a 7B-sized k: k = 9000 is cut into several k blocks whose partial
+    /// sums wait in the output, more rows than one pass (`mmssr_qgemm_cache_rows`) take several passes over
+    /// the weights, the last rows (not a whole tile) go to the VNNI kernel, and a ragged last column block
+    /// and a column split (blocks that take all of k at once) sit next to blocked ones. Every kernel equals
+    /// the scalar sums exactly.
+    func testCacheBlockedShapesEqualScalarExactly() throws {
+        if simdKernels.isEmpty { throw XCTSkip("no SIMD kernel on this CPU") }
+        var rng = QGemmRandom(seed: 3)
+        let k = 9000, n = 71
+        let amx = Int32(MMSSR_QK_AMX.rawValue)
+        let passRows = Int(mmssr_qgemm_cache_rows(amx, Int32(k)))
+        let m = passRows + 32 + 5
+        let x = rng.activations(rows: m, cols: k), w = rng.int8s(n * k)
+        let reference = QGemmRun(kernel: Int32(MMSSR_QK_SCALAR.rawValue), x: x, w: w, m: m, k: k, n: n)
+        for kernel in simdKernels {
+            let run = QGemmRun(kernel: kernel, x: x, w: w, m: m, k: k, n: n, rowSplit: 16, colSplit: 64)
+            XCTAssertEqual(run.sums, reference.sums, "kernel \(kernel) int32 sums, \(m)x\(k)x\(n)")
+            let whole = QGemmRun(kernel: kernel, x: x, w: w, m: m, k: k, n: n)
+            XCTAssertEqual(whole.sums, reference.sums, "kernel \(kernel) int32 sums, one call, \(m)x\(k)x\(n)")
+        }
+    }
+
     /// Extreme operands: every activation at +-127 against weights at -128 and 127, the worst case
     /// for int16 pair sums; the SIMD kernels still equal the scalar sums.
     func testExtremeOperandsDoNotSaturate() throws {

@@ -57,13 +57,13 @@ void mmssr_qgemm_compute(int k, const void *packed, const void *qa, int n, int k
                          const float *a_scale, const float *w_scale, const float *bias,
                          float *out, int32_t *out_i32);
 
-/// Rows per cache block of mmssr_qgemm_forward.
-int mmssr_qgemm_cache_rows(int k);
+/// Rows per cache block of mmssr_qgemm_forward: the rows the kernel multiplies in one pass over the weights.
+int mmssr_qgemm_cache_rows(int k, int kdim);
 
 /// Quantise-and-multiply for rows [m_lo, m_hi) and all columns, block by block of up to cache_rows rows so
-/// each block's quantised rows (kept on the calling thread's stack) are still in cache when multiplied, and
-/// the next block's fp32 rows are prefetched while the current one is multiplied. Same results as quantize +
-/// compute.
+/// each block's quantised rows (kept in a buffer of the calling thread's, reused across calls) are still in
+/// cache when multiplied, and the next block's fp32 rows are prefetched while the current one is multiplied.
+/// Same results as quantize + compute.
 void mmssr_qgemm_forward(int k, const void *packed, const float *x, const float *col_scale, int n, int kdim, int m_lo,
                          int m_hi, const float *w_scale, const float *bias, float *out);
 
