@@ -86,8 +86,7 @@ public enum SelectPipeline {
     static func loadFolder(_ dir: String) throws(SelectError) -> ScoreStore {
         var store = ScoreStore()
         do {
-            let reader = try MMSSRFolderReader(directory: dir)
-            while let row = try reader.next() { try store.append(row) }
+            try store.append(MMSSRFolderReader(directory: dir).columns)
         } catch let error as TableError {
             throw .table(error)
         } catch let error as SelectError {

@@ -54,7 +54,7 @@ final class Qwen2Tests: XCTestCase {
         for chat in ref["chats"] as! [[String: Any]] {
             let prompt = ints(chat["ids"]), expected = ints(chat["generated"])
             XCTAssertEqual(tokenizer.encode(template.render(user: chat["prompt"] as! String)), prompt, "chat template ids")
-            let got = m.greedy(prompt: prompt, maxNewTokens: expected.count)
+            let got = m.greedy(prompt: prompt, options: .init(maxNewTokens: expected.count))
             // Compare up to the first step whose reference top-2 margin is too close to call in fp32.
             let margins = (chat["margins"] as! [NSNumber]).map(\.floatValue)
             let clear = margins.firstIndex { $0 < 1e-3 } ?? expected.count
