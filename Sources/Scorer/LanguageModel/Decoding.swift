@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Tensor
 
@@ -30,6 +31,18 @@ extension Qwen2 {
         public let tokens: [Int32]
     }
 
+    /// Seconds spent per phase of `answers` / `answerWithCandidates`, added up over calls (benchmarks).
+    public final class PhaseTimes {
+        /// The shared prefix.
+        public var prefill = 0.0
+        /// The prompts' own remainders (and teacher-forced candidates), one batch.
+        public var batch = 0.0
+        /// Greedy steps after the first answer token.
+        public var decode = 0.0
+
+        public init() {}
+    }
+
     /// Greedy decoding after `prompt`.
     public func greedy(prompt: [Int32], options: GreedyOptions, embeddings: Tensor? = nil) -> [Int32] {
         answers(prompts: [prompt], embeddings: embeddings, probe: [], options: options)[0].tokens
@@ -38,26 +51,62 @@ extension Qwen2 {
     /// Greedy answers of prompts that share a beginning: their longest common prefix is prefilled once, their
     /// remainders run as one batch over it, then every unfinished answer advances one token per batched step.
     /// Each answer equals the one its prompt alone would get. `embeddings` are the rows negative tokens name.
-    public func answers(prompts: [[Int32]], embeddings: Tensor? = nil, probe: [Int32], options: GreedyOptions) -> [Answer] {
+    public func answers(prompts: [[Int32]], embeddings: Tensor? = nil, probe: [Int32], options: GreedyOptions,
+                        times: PhaseTimes? = nil) -> [Answer] {
         precondition(prompts.allSatisfy { !$0.isEmpty }, "answers: empty prompt")
-        let limit = min(options.vocabularyLimit ?? config.vocabularySize, config.vocabularySize)
+        var t = Self.now()
         let shared = Self.commonPrefixLength(prompts)
         let prefix = prefill(Array(prompts[0].prefix(shared)), embeddings: embeddings)
+        times?.prefill += Self.lap(&t)
         let caches = prompts.map { makeCache(reserving: $0.count - shared + options.maxNewTokens) }
-        var hidden = forward(zip(prompts, caches).map {
+        let hidden = forward(zip(prompts, caches).map {
             LMSequence(tokens: Array($0[shared...]), cache: $1, prefix: prefix, embeddings: embeddings)
         })
         var lastRows = [Int](), end = 0
         for p in prompts { end += p.count - shared; lastRows.append(end - 1) }
-        var probabilities = [[Double]](repeating: [], count: prompts.count), generated = [[Int32]](repeating: [], count: prompts.count)
-        var active = Array(prompts.indices)
-        var step = 0
-        while !active.isEmpty {
-            let rowLogits = logits(Tensor.concatRows(lastRows.map { hidden.rows($0 ..< $0 + 1) }))
-            if step == 0 && !probe.isEmpty {
-                probabilities = logSoftmax(rowLogits, limit: limit).map { lp in probe.map { Foundation.exp(lp[Int($0)]) } }
-            }
-            guard step < options.maxNewTokens else { break }
+        let first = logits(Tensor.concatRows(lastRows.map { hidden.rows($0 ..< $0 + 1) }))
+        let probabilities = probe.isEmpty ? Array(repeating: [], count: prompts.count)
+            : logSoftmax(first, limit: options.vocabularyLimit).map { lp in probe.map { Foundation.exp(lp[Int($0)]) } }
+        times?.batch += Self.lap(&t)
+        let generated = decodeGreedy(firstLogits: first, caches: caches, prefix: prefix, options: options)
+        times?.decode += Self.lap(&t)
+        return zip(probabilities, generated).map { Answer(probabilities: $0, tokens: $1) }
+    }
+
+    /// The greedy answer after `prompt` and, over the same prefill, the log-probabilities of each candidate's
+    /// tokens as the answer (teacher-forced): what the styler asks.
+    public func answerWithCandidates(prompt: [Int32], candidates: [[Int32]], embeddings: Tensor? = nil, options: GreedyOptions,
+                                     times: PhaseTimes? = nil) -> (answer: [Int32], candidates: [[Float]]) {
+        precondition(!prompt.isEmpty && candidates.allSatisfy { !$0.isEmpty }, "answerWithCandidates: empty prompt or candidate")
+        var t = Self.now()
+        let prefix = prefill(Array(prompt.dropLast()), embeddings: embeddings)
+        times?.prefill += Self.lap(&t)
+        let answerCache = makeCache(reserving: 1 + options.maxNewTokens)
+        let sequences = [LMSequence(tokens: [prompt.last!], cache: answerCache, prefix: prefix, embeddings: embeddings)]
+            + candidates.map { LMSequence(tokens: [prompt.last!] + $0.dropLast(), cache: makeCache(reserving: $0.count), prefix: prefix,
+                                          embeddings: embeddings) }
+        let hidden = forward(sequences)
+        var row = 1
+        let scored = candidates.map { c -> [Float] in
+            defer { row += c.count }
+            let lp = logSoftmax(logits(hidden.rows(row ..< row + c.count)), limit: options.vocabularyLimit)
+            return c.enumerated().map { j, token in Float(lp[j][Int(token)]) }
+        }
+        let first = logits(hidden.rows(0 ..< 1))
+        times?.batch += Self.lap(&t)
+        let answer = decodeGreedy(firstLogits: first, caches: [answerCache], prefix: prefix, options: options)[0]
+        times?.decode += Self.lap(&t)
+        return (answer, scored)
+    }
+
+    /// Greedy continuation of sequences whose next-token logits are `firstLogits` (one row each), every
+    /// unfinished one advancing a token per batched step.
+    private func decodeGreedy(firstLogits: Tensor, caches: [KVCache], prefix: KVCache, options: GreedyOptions) -> [[Int32]] {
+        let limit = min(options.vocabularyLimit ?? config.vocabularySize, config.vocabularySize)
+        var generated = [[Int32]](repeating: [], count: caches.count)
+        var active = Array(caches.indices)
+        var rowLogits = firstLogits
+        while !active.isEmpty && options.maxNewTokens > 0 {
             var next = [Int]()
             for (r, i) in active.enumerated() {
                 var row = Array(rowLogits.data[r * rowLogits.cols ..< r * rowLogits.cols + limit])
@@ -73,31 +122,28 @@ extension Qwen2 {
                 if !options.stopTokens.contains(Int32(best)) && generated[i].count < options.maxNewTokens { next.append(i) }
             }
             active = next
-            step += 1
             guard !active.isEmpty else { break }
-            hidden = forward(active.map { LMSequence(tokens: [generated[$0].last!], cache: caches[$0], prefix: prefix) })
-            lastRows = Array(active.indices)
+            rowLogits = logits(forward(active.map { LMSequence(tokens: [generated[$0].last!], cache: caches[$0], prefix: prefix) }))
         }
-        return prompts.indices.map { Answer(probabilities: probabilities[$0], tokens: generated[$0]) }
+        return generated
+    }
+
+    private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    private static func lap(_ t: inout Double) -> Double {
+        let n = now()
+        defer { t = n }
+        return n - t
     }
 
     /// For each continuation, the log-probability of each of its tokens given the prompt and its earlier
     /// tokens (teacher-forced). The prompt (but its last token) is prefilled once for all of them.
     public func continuationLogProbabilities(prompt: [Int32], continuations: [[Int32]], embeddings: Tensor? = nil,
                                              vocabularyLimit: Int? = nil) -> [[Float]] {
-        precondition(!prompt.isEmpty, "continuationLogProbabilities: empty prompt")
-        let prefix = prefill(Array(prompt.dropLast()), embeddings: embeddings)
-        let sequences = continuations.filter { !$0.isEmpty }.map { c in
-            LMSequence(tokens: [prompt.last!] + c.dropLast(), cache: makeCache(reserving: c.count), prefix: prefix)
-        }
-        let hidden = forward(sequences)
-        var row = 0
-        return continuations.map { c in
-            guard !c.isEmpty else { return [] }
-            defer { row += c.count }
-            let lp = logSoftmax(logits(hidden.rows(row ..< row + c.count)), limit: vocabularyLimit)
-            return c.enumerated().map { j, t in Float(lp[j][Int(t)]) }
-        }
+        let scored = answerWithCandidates(prompt: prompt, candidates: continuations.filter { !$0.isEmpty }, embeddings: embeddings,
+                                          options: GreedyOptions(maxNewTokens: 0, vocabularyLimit: vocabularyLimit)).candidates
+        var next = scored.makeIterator()
+        return continuations.map { $0.isEmpty ? [] : next.next()! }
     }
 
     /// For each prompt, the probabilities of `tokens` as its next token, normalised over the first

@@ -43,9 +43,9 @@ extension Teacher {
     }
 
     /// Runs the scorer's 14 prompts (from `scorerPrompts`); `embeddings` are the image rows they name.
-    public func score(prompts: [[Int32]], embeddings: Tensor?, maxNewTokens: Int) -> ScorerAnswers {
+    public func score(prompts: [[Int32]], embeddings: Tensor?, maxNewTokens: Int, times: Qwen2.PhaseTimes? = nil) -> ScorerAnswers {
         let answers = language.answers(prompts: prompts, embeddings: embeddings, probe: digitTokens,
-                                       options: greedyOptions(maxNewTokens: maxNewTokens))
+                                       options: greedyOptions(maxNewTokens: maxNewTokens), times: times)
         let scores = answers.map { a -> Float in
             let total = a.probabilities.reduce(0, +)
             let weighted = a.probabilities.enumerated().reduce(0) { $0 + Double($1.offset) * $1.element }
@@ -55,20 +55,20 @@ extension Teacher {
                              digitProbabilities: answers.map(\.probabilities))
     }
 
-    /// Runs the styler's prompt (from `stylerPrompt`).
-    public func style(prompt: [Int32], embeddings: Tensor?, maxNewTokens: Int) -> StylerAnswers {
-        let generated = language.greedy(prompt: prompt, options: greedyOptions(maxNewTokens: maxNewTokens), embeddings: embeddings)
+    /// Runs the styler's prompt (from `stylerPrompt`): its greedy answer and the 9 names' likelihoods over one
+    /// prefill.
+    public func style(prompt: [Int32], embeddings: Tensor?, maxNewTokens: Int, times: Qwen2.PhaseTimes? = nil) -> StylerAnswers {
+        let (generated, candidates) = language.answerWithCandidates(
+            prompt: prompt, candidates: Styles.names.map { tokenizer.encode($0) }, embeddings: embeddings,
+            options: greedyOptions(maxNewTokens: maxNewTokens), times: times)
         let response = officialResponse(generated)
         var named = [String]()
         for part in response.split(separator: ",", omittingEmptySubsequences: false) {
             let name = PythonText.strip(String(part))
             if !named.contains(name) { named.append(name) }
         }
-        let candidates = Styles.names.map { tokenizer.encode($0) }
-        let logLikelihoods = language.continuationLogProbabilities(prompt: prompt, continuations: candidates, embeddings: embeddings,
-                                                                   vocabularyLimit: configuration.vocabularyLimit)
         return StylerAnswers(response: response, styles: named.filter(Styles.names.contains),
                              unknownStyles: named.filter { !$0.isEmpty && !Styles.names.contains($0) },
-                             logLikelihoods: logLikelihoods.map { $0.reduce(0, +) })
+                             logLikelihoods: candidates.map { $0.reduce(0, +) })
     }
 }

@@ -8,6 +8,8 @@ public struct Teacher: Sendable {
     public let path: String
     public let configuration: TeacherConfiguration
     public let language: Qwen2
+    /// nil: a text-only teacher (no image is shown; `<image>` is removed from the prompts).
+    public let vision: LLaVAVision?
     public let tokenizer: BPETokenizer
     public let prompts: OfficialPromptTokenizer
     /// The tokens "0" ... "5": the scorer's answer is read from their probabilities.
@@ -22,6 +24,7 @@ public struct Teacher: Sendable {
             self.path = path
             tokenizer = try BPETokenizer(file: file)
             language = try Qwen2(file: file, fp32: fp32)
+            vision = try LLaVAVision(file: file, languageWidth: language.config.hidden, fp32: fp32)
         } catch {
             throw .modelFile(error)
         }
@@ -52,8 +55,8 @@ public struct Teacher: Sendable {
         return PythonText.strip(text)
     }
 
-    // The vision tower arrives with SigLIP; until then every teacher is text-only.
-    public var showsImages: Bool { false }
-    public var imageTokens: [Int32]? { nil }
-    public func imageEmbeddings(_ image: RGBImage) -> Tensor? { nil }
+    public var showsImages: Bool { vision != nil }
+
+    /// The tokens that stand for each `<image>`: the spliced embedding rows, nil without a vision tower.
+    public var imageTokens: [Int32]? { vision.map { LMSequence.embeddingTokens(rows: $0.rows) } }
 }

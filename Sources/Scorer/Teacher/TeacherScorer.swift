@@ -2,13 +2,14 @@ import Foundation
 import Tensor
 import Vision
 
-/// A pool item made ready for the teachers: its prompts tokenized (image placeholders expanded) and its image
-/// decoded, on a prepare worker.
+/// A pool item made ready for the teachers on a prepare worker: its prompts tokenized (image placeholders
+/// expanded) and its image preprocessed for each teacher that shows it.
 public struct TeacherSample: PoolSample {
     public let item: PoolItem
     public let scorerPrompts: [[Int32]]
     public let stylerPrompt: [Int32]?
-    public let image: RGBImage?
+    public let scorerPixels: Tensor?
+    public let stylerPixels: Tensor?
     public let error: String?
 }
 
@@ -40,7 +41,7 @@ public final class TeacherScorer: BatchScorer {
 
     public func prepare(_ item: PoolItem, imagesRoot: String) -> TeacherSample {
         func failed(_ reason: String) -> TeacherSample {
-            TeacherSample(item: item, scorerPrompts: [], stylerPrompt: nil, image: nil, error: reason)
+            TeacherSample(item: item, scorerPrompts: [], stylerPrompt: nil, scorerPixels: nil, stylerPixels: nil, error: reason)
         }
         if let parseError = item.parseError { return failed(parseError) }
         guard !item.conversations.isEmpty else { return failed("no conversations") }
@@ -58,8 +59,16 @@ public final class TeacherScorer: BatchScorer {
             image = nil
         }
         let asked = capabilities.map { scorer.configuration.capabilityKeywords[$0] }.map(OfficialPrompt.capabilityQuery)
-        let scorerPrompts = scorer.promptIDs(conversations: item.conversations, queries: asked, image: image == nil ? nil : scorer.imageTokens)
-        let stylerPrompt = styler.map { s in s.stylerPrompt(conversations: item.conversations, image: image == nil ? nil : s.imageTokens) }
+        let scorerPixels = image.flatMap { scorer.vision?.pixels($0) }
+        let sameProcessing = styler?.vision?.tower.preprocessor.size == scorer.vision?.tower.preprocessor.size
+            && styler?.vision?.tower.config.imageMean == scorer.vision?.tower.config.imageMean
+            && styler?.vision?.tower.config.imageStd == scorer.vision?.tower.config.imageStd
+        let stylerPixels = sameProcessing ? scorerPixels : image.flatMap { styler?.vision?.pixels($0) }
+        let scorerPrompts = scorer.promptIDs(conversations: item.conversations, queries: asked,
+                                             image: scorerPixels == nil ? nil : scorer.imageTokens)
+        let stylerPrompt = styler.map { s in
+            s.stylerPrompt(conversations: item.conversations, image: stylerPixels == nil ? nil : s.imageTokens)
+        }
         for (teacher, prompt) in [(scorer, scorerPrompts.map(\.count).max() ?? 0), (styler, stylerPrompt?.count ?? 0)] {
             guard let teacher else { continue }
             let context = teacher.language.config.contextLength
@@ -67,7 +76,8 @@ public final class TeacherScorer: BatchScorer {
                 return failed("prompt of \(prompt) tokens + \(maxNewTokens) new exceeds the teacher's context of \(context)")
             }
         }
-        return TeacherSample(item: item, scorerPrompts: scorerPrompts, stylerPrompt: stylerPrompt, image: image, error: nil)
+        return TeacherSample(item: item, scorerPrompts: scorerPrompts, stylerPrompt: stylerPrompt, scorerPixels: scorerPixels,
+                             stylerPixels: stylerPixels, error: nil)
     }
 
     public func score(_ batch: [TeacherSample]) -> [ScoreRow] {
@@ -81,14 +91,15 @@ public final class TeacherScorer: BatchScorer {
         }
         var row = ScoreRow(idx: Int64(item.idx), id: item.id, image: item.imageColumn, imageSource: item.imageSource)
         var responses = [String](repeating: "", count: Capabilities.keys.count + 1)
-        let asked = scorer.score(prompts: sample.scorerPrompts, embeddings: sample.image.flatMap(scorer.imageEmbeddings),
+        let asked = scorer.score(prompts: sample.scorerPrompts, embeddings: sample.scorerPixels.flatMap { scorer.vision?.embeddings(pixels: $0) },
                                  maxNewTokens: maxNewTokens)
         for (j, c) in capabilities.enumerated() {
             row.scores[c] = asked.scores[j]
             responses[c] = asked.responses[j]
         }
         if let styler, let prompt = sample.stylerPrompt {
-            let styled = styler.style(prompt: prompt, embeddings: sample.image.flatMap(styler.imageEmbeddings), maxNewTokens: maxNewTokens)
+            let styled = styler.style(prompt: prompt, embeddings: sample.stylerPixels.flatMap { styler.vision?.embeddings(pixels: $0) },
+                                      maxNewTokens: maxNewTokens)
             row.styleLogits = styled.logLikelihoods.map { $0 }
             row.styles = styled.styles.joined(separator: ", ")
             responses[Capabilities.keys.count] = styled.response
