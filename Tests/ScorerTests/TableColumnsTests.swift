@@ -76,7 +76,7 @@ final class TableColumnsTests: XCTestCase {
         text = (0..<200).map { "{\"idx\":\($0),\"status\":\"ok\"}\n" }.joined() + "{\"idx\":200,\"status\":\"ok\",}\n"
         try Data(text.utf8).write(to: URL(fileURLWithPath: jsonl))
         XCTAssertThrowsError(try JSONLTableReader(path: jsonl).columns(pieces: 4, minimumPiece: 1)) {
-            XCTAssertEqual(($0 as? TableError)?.description, "\(jsonl), line 201: bad JSON at column 30: expected a string key")
+            XCTAssertEqual(($0 as? TableError)?.description, "\(jsonl), line 201: bad JSON at column 26: expected a string key")
         }
     }
 
