@@ -125,6 +125,27 @@ public struct ScoreStore: Sendable {
         } catch {
             throw .table(.io(path: path, reason: "\(error)"))
         }
+        if let (idx, first, row) = store.firstRepeatedIdx() {
+            throw .repeatedIdx(path: path, idx: idx, firstRow: first + 1, row: row + 1)
+        }
         return store
+    }
+
+    /// The first row (in table order) whose idx an earlier row holds, with that earlier row. Selection and the
+    /// subset are keyed by idx, so a repeat would be selected twice but written once.
+    func firstRepeatedIdx() -> (idx: Int64, first: Int, row: Int)? {
+        // Tables are normally in ascending idx: one pass proves there is no repeat.
+        if zip(idx, idx.dropFirst()).allSatisfy({ $0 < $1 }) { return nil }
+        var sorted = idx
+        sorted.sort()
+        var repeated: Set<Int64> = []
+        for k in sorted.indices.dropFirst() where sorted[k] == sorted[k - 1] { repeated.insert(sorted[k]) }
+        guard !repeated.isEmpty else { return nil }
+        var firstRow: [Int64: Int] = [:]
+        for (r, v) in idx.enumerated() where repeated.contains(v) {
+            if let first = firstRow[v] { return (v, first, r) }
+            firstRow[v] = r
+        }
+        return nil
     }
 }
