@@ -218,7 +218,7 @@ def main(argv=None):
     if todo:
         score_on_ray(args, base, tables, todo, shard_dir, kill_shard)
 
-    merged = subprocess.run([mmssr, "merge", *tables, "-o", os.path.abspath(args.output)])
+    merged = subprocess.run([mmssr, "merge", *tables, "-o", os.path.abspath(args.output), "--pool", os.path.abspath(args.pool)])
     if merged.returncode != 0:
         sys.exit(merged.returncode)
 

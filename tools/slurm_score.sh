@@ -26,7 +26,7 @@ if [ "${1:-}" = merge ]; then
     : "${OUT:?set OUT, the merged table}"
     shards=()
     for ((i = 0; i < N; i++)); do shards+=("$SHARD_DIR/shard-$i-of-$N.$EXT"); done
-    exec "$MMSSR" merge "${shards[@]}" -o "$OUT"
+    exec "$MMSSR" merge "${shards[@]}" -o "$OUT" --pool "${POOL:?set POOL}"
 fi
 
 : "${POOL:?set POOL}" "${IMAGES:?set IMAGES}" "${SLURM_ARRAY_TASK_ID:?submit with sbatch --array=0-$((N - 1))}"

@@ -39,25 +39,39 @@ public struct ScoreStore: Sendable {
         ok.append(row.status == .ok)
         source.append(intern(source: row.imageSource))
         for c in scores.indices { scores[c].append(row.scores[c] ?? .nan) }
-        // Few distinct style cells exist (combinations of 9 names), so parse each once.
-        if let set = parsedStyles[row.styles] {
-            styleSet.append(set)
-        } else {
-            var ids: [UInt8] = []
-            for name in Styles.split(row.styles) {
-                let id = try intern(style: name)
-                if !ids.contains(id) { ids.append(id) }
-            }
-            let set: Int32
-            if let known = setIndex[ids] { set = known } else {
-                set = Int32(styleSets.count)
-                styleSets.append(ids)
-                setIndex[ids] = set
-            }
-            parsedStyles[row.styles] = set
-            styleSet.append(set)
-        }
+        styleSet.append(try styleSet(of: row.styles))
+    }
 
+    /// Few distinct style cells exist (combinations of 9 names), so each is parsed once.
+    private mutating func styleSet(of cell: String) throws(SelectError) -> Int32 {
+        if let set = parsedStyles[cell] { return set }
+        var ids: [UInt8] = []
+        for name in Styles.split(cell) {
+            let id = try intern(style: name)
+            if !ids.contains(id) { ids.append(id) }
+        }
+        let set: Int32
+        if let known = setIndex[ids] { set = known } else {
+            set = Int32(styleSets.count)
+            styleSets.append(ids)
+            setIndex[ids] = set
+        }
+        parsedStyles[cell] = set
+        return set
+    }
+
+    /// Appends a batch of rows read by columns: its sources and styles cells are mapped to the store's once each.
+    public mutating func append(_ batch: ScoreBatch) throws(SelectError) {
+        let sources = batch.sourceNames.map { intern(source: $0) }
+        var sets: [Int32] = []
+        for cell in batch.styleCells { sets.append(try styleSet(of: cell)) }
+        idx.append(contentsOf: batch.idx)
+        ok.append(contentsOf: batch.ok)
+        for c in scores.indices { scores[c].append(contentsOf: batch.scores[c]) }
+        source.reserveCapacity(source.count + batch.count)
+        for s in batch.source { source.append(sources[Int(s)]) }
+        styleSet.reserveCapacity(styleSet.count + batch.count)
+        for s in batch.styles { styleSet.append(sets[Int(s)]) }
     }
 
     /// Replaces the sources, for inputs that lack them (official folders take them from the pool).
@@ -92,8 +106,18 @@ public struct ScoreStore: Sendable {
         do {
             let needed = Set(["idx", "status", "image_source", "styles"] + Capabilities.keys)
             let reader = try ScoreTable.reader(path: path, columns: needed)
-            if let pq = reader as? ParquetTableReader { store.reserve(pq.rowCount) }
-            while let row = try reader.next() { try store.append(row) }
+            if let pq = reader as? ParquetTableReader {
+                store.reserve(pq.rowCount)
+                while let row = try reader.next() { try store.append(row) }
+            } else {
+                var batches = try (reader as? CSVTableReader)?.columns() ?? (reader as! JSONLTableReader).columns()
+                store.reserve(batches.reduce(0) { $0 + $1.count })
+                // Each batch is released once copied, so the table is held about once, not twice.
+                for k in batches.indices {
+                    try store.append(batches[k])
+                    batches[k] = ScoreBatch()
+                }
+            }
         } catch let error as TableError {
             throw .table(error)
         } catch let error as SelectError {
@@ -101,6 +125,27 @@ public struct ScoreStore: Sendable {
         } catch {
             throw .table(.io(path: path, reason: "\(error)"))
         }
+        if let (idx, first, row) = store.firstRepeatedIdx() {
+            throw .repeatedIdx(path: path, idx: idx, firstRow: first + 1, row: row + 1)
+        }
         return store
+    }
+
+    /// The first row (in table order) whose idx an earlier row holds, with that earlier row. Selection and the
+    /// subset are keyed by idx, so a repeat would be selected twice but written once.
+    func firstRepeatedIdx() -> (idx: Int64, first: Int, row: Int)? {
+        // Tables are normally in ascending idx: one pass proves there is no repeat.
+        if zip(idx, idx.dropFirst()).allSatisfy({ $0 < $1 }) { return nil }
+        var sorted = idx
+        sorted.sort()
+        var repeated: Set<Int64> = []
+        for k in sorted.indices.dropFirst() where sorted[k] == sorted[k - 1] { repeated.insert(sorted[k]) }
+        guard !repeated.isEmpty else { return nil }
+        var firstRow: [Int64: Int] = [:]
+        for (r, v) in idx.enumerated() where repeated.contains(v) {
+            if let first = firstRow[v] { return (v, first, r) }
+            firstRow[v] = r
+        }
+        return nil
     }
 }

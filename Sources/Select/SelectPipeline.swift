@@ -71,7 +71,8 @@ public enum SelectPipeline {
         let manifestPath = Manifest.path(forSubset: request.output)
         try writeText(manifest.json(), to: manifestPath)
         if let ids = request.idsOut {
-            try writeText(rows.map { "\(store.idx[Int($0)])\n" }.joined(), to: ids)
+            // The subset's own order: a folder's rows are by idx, which need not be the pool's order.
+            try writeText(subset.writtenIdx.map { "\($0)\n" }.joined(), to: ids)
         }
         if let dir = request.reportDirectory {
             let path = try Report.write(store: store, selection: selection, manifest: manifest, directory: dir)
@@ -83,11 +84,10 @@ public enum SelectPipeline {
         return Outcome(selection: selection, manifest: manifest, manifestPath: manifestPath, written: subset.written)
     }
 
-    static func loadFolder(_ dir: String) throws(SelectError) -> ScoreStore {
+    public static func loadFolder(_ dir: String) throws(SelectError) -> ScoreStore {
         var store = ScoreStore()
         do {
-            let reader = try MMSSRFolderReader(directory: dir)
-            while let row = try reader.next() { try store.append(row) }
+            try store.append(MMSSRFolderReader(directory: dir).columns)
         } catch let error as TableError {
             throw .table(error)
         } catch let error as SelectError {

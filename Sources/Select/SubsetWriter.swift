@@ -11,6 +11,8 @@ public enum SubsetWriter {
     public struct Outcome: Sendable {
         public var written: Int
         public var poolItems: Int
+        /// The idx of the items written, in pool order (what `--ids-out` lists).
+        public var writtenIdx: [Int64]
         /// Selected idx that no pool item carries.
         public var missing: [Int64]
     }
@@ -24,6 +26,7 @@ public enum SubsetWriter {
         let wanted = IdxSet(selected)
         var found = IdxSet(emptyLike: wanted)
         var written = 0
+        var writtenIdx: [Int64] = []
         var poolItems = 0
         let framer: PoolFramer
         do { framer = try PoolFramer(path: pool) } catch { throw .pool(error) }
@@ -63,6 +66,7 @@ public enum SubsetWriter {
             try put(written == 0 ? "\n" : ",\n")
             try put(item.bytes)
             found.insert(idx)
+            writtenIdx.append(idx)
             written += 1
         }
         try put(written == 0 ? "]\n" : "\n]\n")
@@ -72,7 +76,7 @@ public enum SubsetWriter {
         missing.sort()
         var unique: [Int64] = []
         for v in missing where unique.last != v { unique.append(v) }
-        return Outcome(written: written, poolItems: poolItems, missing: unique)
+        return Outcome(written: written, poolItems: poolItems, writtenIdx: writtenIdx, missing: unique)
     }
 
     /// idx -> image_source of every well-formed pool item, for inputs (official folders) that lack sources.

@@ -19,7 +19,7 @@ struct BenchSelect: ParsableCommand {
     @Option(help: "Folder for the generated files (kept).")
     var dir = NSTemporaryDirectory() + "mmssr-bench-select"
 
-    @Option(help: "Table format: parquet, csv or jsonl.")
+    @Option(help: "Input: parquet, csv, jsonl (a score table) or official (the official mmSSR folder, read as `select --mmssr-folder` reads it).")
     var format = "parquet"
 
     @Flag(help: "Also write a matching pool (pool.json) so the full CLI can be timed.")
@@ -30,30 +30,35 @@ struct BenchSelect: ParsableCommand {
 
     func run() throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let tablePath = dir + "/scores.\(format)"
+        let official = format == "official"
+        let tablePath = dir + (official ? "/official" : "/scores.\(format)")
         let clock = ContinuousClock()
         var start = clock.now
-        try Self.generate(rows: rows, seed: seed, table: tablePath, pool: pool ? dir + "/pool.json" : nil)
+        let writer: any ScoreTableWriter = official ? try MMSSRFolderWriter(directory: tablePath) : try ScoreTable.writer(path: tablePath)
+        try Self.generate(rows: rows, seed: seed, writer: writer, pool: pool ? dir + "/pool.json" : nil)
         print("generated \(rows) rows in \(clock.now - start): \(tablePath)")
 
         start = clock.now
-        let store = try ScoreStore.load(table: tablePath)
+        let store = official ? try SelectPipeline.loadFolder(tablePath) : try ScoreStore.load(table: tablePath)
         let loaded = clock.now - start
+        let bytes = Self.size(of: tablePath)
+        let seconds = Double(loaded.components.seconds) + Double(loaded.components.attoseconds) * 1e-18
+        print("read \(bytes / 1_000_000) MB in \(loaded): \(Int(Double(bytes) / 1e6 / seconds)) MB/s")
         start = clock.now
         guard let budget = Budget(budget) else { throw ValidationError("bad --budget") }
         let selection = Selector.run(store, SelectionOptions(capabilities: Array(Capabilities.keys.indices), budget: budget), poolSize: store.count)
         let selected = clock.now - start
         print("load \(loaded), select \(selected) (\(selection.rows.count) of budget \(selection.budget), 14 caps)")
         if pool {
-            print("full run: /usr/bin/time -v mmssr select \(tablePath) --pool \(dir)/pool.json --budget \(self.budget) -o \(dir)/subset.json --quiet")
+            let input = official ? "--mmssr-folder \(tablePath)" : tablePath
+            print("full run: /usr/bin/time -v mmssr select \(input) --pool \(dir)/pool.json --budget \(self.budget) -o \(dir)/subset.json --quiet")
         }
     }
 
     /// Scores on a 0.01 grid with a per-source bias (so sources differ), 1 to 3 styles, 1% error rows.
-    static func generate(rows: Int, seed: UInt64, table: String, pool: String?) throws {
+    static func generate(rows: Int, seed: UInt64, writer: any ScoreTableWriter, pool: String?) throws {
         var rng = SplitMix64(seed: seed)
         let sources = (0..<30).map { "source\($0)" }
-        let writer = try ScoreTable.writer(path: table)
         let poolSink = try pool.map { try ByteSink(path: $0) }
         try poolSink?.write("[\n")
         for i in 0..<rows {
@@ -84,5 +89,14 @@ struct BenchSelect: ParsableCommand {
         try writer.finish()
         try poolSink?.write("\n]\n")
         try poolSink?.close()
+    }
+
+    /// Bytes of a file, or of the files in a folder.
+    static func size(of path: String) -> Int {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: path, isDirectory: &isDir) else { return 0 }
+        let files = isDir.boolValue ? ((try? fm.contentsOfDirectory(atPath: path)) ?? []).map { path + "/" + $0 } : [path]
+        return files.reduce(0) { $0 + (((try? fm.attributesOfItem(atPath: $1))?[.size] as? Int) ?? 0) }
     }
 }

@@ -41,13 +41,44 @@ final class MergeCommandTests: XCTestCase {
         let out = scratch.dir + "/out.csv"
         let missing = try run(binary, ["merge", shards[0], shards[2], "-o", out])
         XCTAssertNotEqual(missing.status, 0)
-        XCTAssertEqual(missing.stderr, "Error: \(shards[2]), idx 2: no shard holds idx 1: is a shard table missing?\n")
+        XCTAssertEqual(missing.stderr, "Error: \(shards[2]), idx 2: no shard holds idx 1: is a shard table missing? (idx that are not the pool positions 0..N-1 need --pool)\n")
         let doubled = try run(binary, ["merge", shards[0], shards[1], shards[1], shards[2], "-o", out])
         XCTAssertNotEqual(doubled.status, 0)
         XCTAssertEqual(doubled.stderr, "Error: \(shards[1]), idx 1: also in \(shards[1]): the same shard twice?\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
         let same = try run(binary, ["merge", shards[0], "-o", shards[0]])
         XCTAssertEqual(same.stderr, "Error: -o \(shards[0]) is also a shard table: write the merge elsewhere\n")
+    }
+
+    /// Real pools carry their own idx (any values, any order): with --pool the pool's order rules, byte for byte
+    /// the single-process table; without it the merge fails and leaves no OUT.tmp behind.
+    func testPoolsWithArbitraryIdxMergeInPoolOrder() throws {
+        let binary = try mmssr()
+        let scratch = try PipelineScratch("merge-idx")
+        let idx: [Int64] = (0..<17).map { Int64(1000 - 37 * $0) * ($0 % 2 == 0 ? 1 : -1) }
+        let items = idx.map { #"{"id":"s\#($0)","idx":\#($0),"image":"a.jpg","conversations":[{"from":"human","value":"<image>\nQ"},{"from":"gpt","value":"A"}]}"# }
+        let pool = scratch.dir + "/pool.json"
+        try Data(("[\n" + items.joined(separator: ",\n") + "\n]\n").utf8).write(to: URL(fileURLWithPath: pool))
+        let rows = idx.indices.map { p in var r = Self.row(p); r.idx = idx[p]; return r }
+        let whole = scratch.dir + "/whole.parquet"
+        try ScoreTable.write(rows, to: whole)
+        let shards = try [2, 0, 1].map { i in
+            let path = scratch.dir + "/shard-\(i)-of-3.jsonl"
+            try ScoreTable.write(rows.indices.filter { $0 % 3 == i }.map { rows[$0] }, to: path)
+            return path
+        }
+        let merged = scratch.dir + "/merged.parquet"
+        let plain = try run(binary, ["merge"] + shards + ["-o", merged])
+        XCTAssertNotEqual(plain.status, 0)
+        XCTAssertTrue(plain.stderr.contains("need --pool"), plain.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: merged + ".tmp"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: merged))
+        let result = try run(binary, ["merge"] + shards + ["-o", merged, "--pool", pool])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(FileManager.default.contents(atPath: merged), FileManager.default.contents(atPath: whole))
+        let missing = try run(binary, ["merge", shards[0], shards[2], "-o", merged + "2.csv", "--pool", pool])
+        XCTAssertEqual(missing.stderr, "Error: \(pool), item 0: no shard holds idx 1000: is a shard table missing?\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: merged + "2.csv.tmp"))
     }
 
     /// Rows whose cells need quoting and escaping, error rows with null scores, and awkward (finite) floats:

@@ -90,6 +90,42 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(outcome.manifest.poolItems, 12)
     }
 
+    /// --ids-out lists the pool's order, also for a folder (whose rows come by idx): here idx descend in the pool.
+    func testOfficialFolderIdsOutInPoolOrder() throws {
+        let (_, items) = try writePool()
+        let idx = (0..<12).map { 100 - 7 * $0 }
+        let pool = dir + "/pool-idx.json"
+        let withIdx = zip(items, idx).map { "{\"idx\": \($1), " + $0.dropFirst() }
+        try Data(("[\n" + withIdx.joined(separator: ",\n") + "\n]").utf8).write(to: URL(fileURLWithPath: pool))
+        let folder = dir + "/official"
+        let writer = try MMSSRFolderWriter(directory: folder)
+        for r in rows() { var r = r; r.idx = Int64(idx[Int(r.idx)]); try writer.write(r) }
+        try writer.finish()
+        let outcome = try SelectPipeline.run(.init(
+            input: .mmssrFolder(folder), pool: pool, output: dir + "/subset.json",
+            options: SelectionOptions(capabilities: [0], threshold: 2, budget: .count(5)), idsOut: dir + "/ids.txt"))
+        XCTAssertEqual(outcome.written, 5)
+        let ids = try String(contentsOfFile: dir + "/ids.txt", encoding: .utf8).split(separator: "\n").map { Int($0)! }
+        XCTAssertEqual(ids.count, 5)
+        XCTAssertEqual(ids, idx.filter(ids.contains), "pool order")
+        XCTAssertEqual(ids, ids.sorted(by: >))
+    }
+
+    /// A repeated idx is refused, naming it and both rows, in every format (select once wrote 1 item for 18).
+    func testRepeatedIdxIsAnError() throws {
+        let (pool, _) = try writePool()
+        for format in ScoreTable.Format.allCases {
+            let table = dir + "/dup.\(format)"
+            try ScoreTable.write(rows().map { var r = $0; if r.idx == 7 { r.idx = 3 }; return r }, to: table)
+            XCTAssertThrowsError(try SelectPipeline.run(.init(
+                input: .table(table), pool: pool, output: dir + "/subset.json",
+                options: SelectionOptions(capabilities: [0], threshold: 0, budget: .count(12))))) {
+                XCTAssertEqual(($0 as? SelectError)?.description,
+                               "\(table), row 8: idx 3 again (first on row 4); a score table holds one row per pool item")
+            }
+        }
+    }
+
     func testShortfallIsReportedNotFatal() throws {
         let (pool, _) = try writePool()
         let table = dir + "/scores.csv"

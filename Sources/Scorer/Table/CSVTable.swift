@@ -27,14 +27,25 @@ public final class CSVTableWriter: ScoreTableWriter {
     }
 }
 
+/// Reads a CSV score table from a memory map. `next()` gives whole rows (merge, tests); `columns()` gives what
+/// selection needs, parsed from the bytes on all cores. Both frame records the same way and hand any record the
+/// byte-level path is not sure of to the same text path (`CSVCells`, `RowAssembler`), so they accept, reject and
+/// read every file alike, with the same messages.
 public final class CSVTableReader: ScoreTableReader {
-    private let lines: LineReader
-    private var fields: [RowAssembler.Field] = []
-    private var assembler = RowAssembler()
+    private let text: MappedText
+    private let fields: [RowAssembler.Field]
+    private let bodyStart: Int
+    private let bodyLine: Int
+    private var cursor: Int
+    private var line: Int
+    private var released = 0
 
     public init(path: String) throws(TableError) {
-        lines = try LineReader(path: path)
-        guard let header = try record() else { throw .malformed(path: path, location: "line 1", reason: "empty file, no header") }
+        text = try MappedText(path: path)
+        var cursor = 0, line = 0
+        guard let header = try Self.record(text, at: &cursor, line: &line) else {
+            throw .malformed(path: path, location: "line 1", reason: "empty file, no header")
+        }
         // Spreadsheet exports start with a UTF-8 byte order mark; it is not part of the first column's name.
         var names = header.cells.map { $0 ?? "" }
         if let first = names.first, first.hasPrefix("\u{FEFF}") { names[0] = String(first.dropFirst()) }
@@ -42,44 +53,210 @@ public final class CSVTableReader: ScoreTableReader {
         for required in ["idx", "status"] where !names.contains(required) {
             throw .missingColumn(path: path, column: required)
         }
+        bodyStart = cursor
+        bodyLine = line
+        self.cursor = cursor
+        self.line = line
     }
 
     public func next() throws(TableError) -> ScoreRow? {
-        guard let rec = try record() else { return nil }
-        guard rec.cells.count == fields.count else {
-            throw .malformed(path: lines.path, location: "line \(rec.line)", reason: "\(rec.cells.count) fields, header has \(fields.count)")
-        }
-        for (field, cell) in zip(fields, rec.cells) {
-            if let problem = assembler.set(field, text: cell) {
-                throw .malformed(path: lines.path, location: "line \(rec.line)", reason: problem)
-            }
-        }
-        let (row, problem) = assembler.finish()
-        if let problem { throw .malformed(path: lines.path, location: "line \(rec.line)", reason: problem) }
-        return row
+        guard let rec = try Self.record(text, at: &cursor, line: &line) else { return nil }
+        if cursor - released > MappedText.releaseEvery { text.release(released, cursor); released = cursor }
+        return try Self.row(rec.cells, line: rec.line, fields: fields, path: text.path)
     }
 
-    /// One record; quoted fields may span lines, blank lines between records are skipped. A cell is nil when it
-    /// was empty and unquoted.
-    private func record() throws(TableError) -> (cells: [String?], line: Int)? {
-        var text: [UInt8] = []
+    /// The whole table as column batches in file order (`pieces` and `minimumPiece` for tests).
+    public func columns(pieces: Int? = nil, minimumPiece: Int = 4 << 20) throws(TableError) -> [ScoreBatch] {
+        let (text, fields) = (self.text, self.fields)
+        let cuts = text.cuts(from: bodyStart, pieces: pieces, minimumPiece: minimumPiece)
+        if cuts.count > 2, let pieces = text.parallel(cuts, { (from, to) throws(TableError) in
+            try Self.columns(text, fields, from: from, to: to, lineBase: 0)
+        }) {
+            return pieces
+        }
+        return [try Self.columns(text, fields, from: bodyStart, to: text.count, lineBase: bodyLine).0]
+    }
+
+    /// One record from `cursor`, the text way: blank lines before it skipped, lines joined while a quote is open.
+    /// A cell is nil when it was empty and unquoted. `line` counts the lines consumed.
+    private static func record(_ text: MappedText, at cursor: inout Int, line: inout Int) throws(TableError) -> (cells: [String?], line: Int)? {
+        var bytes: [UInt8] = []
         var firstLine = 0
         var quotes = 0
         while true {
-            guard let line = try lines.next() else {
+            guard cursor < text.count else {
                 if firstLine == 0 { return nil }
-                throw .malformed(path: lines.path, location: "line \(firstLine)", reason: "unterminated quoted field")
+                throw .malformed(path: text.path, location: "line \(firstLine)", reason: "unterminated quoted field")
             }
+            let (end, next) = text.line(at: cursor)
+            line += 1
+            defer { cursor = next }
             if firstLine == 0 {
-                if line.isEmpty { continue }
-                firstLine = lines.lineNumber
+                if end == cursor { continue }
+                firstLine = line
             } else {
-                text.append(0x0A)
+                bytes.append(0x0A)
             }
-            text += line
-            quotes += line.reduce(0) { $0 + ($1 == 0x22 ? 1 : 0) }
+            let piece = UnsafeBufferPointer(start: text.base + cursor, count: end - cursor)
+            bytes.append(contentsOf: piece)
+            for b in piece where b == 0x22 { quotes += 1 }
             if quotes % 2 == 0 { break }
         }
-        return (CSVCells.split(text), firstLine)
+        return (CSVCells.split(bytes), firstLine)
+    }
+
+    private static func row(_ cells: [String?], line: Int, fields: [RowAssembler.Field], path: String) throws(TableError) -> ScoreRow {
+        guard cells.count == fields.count else {
+            throw .malformed(path: path, location: "line \(line)", reason: "\(cells.count) fields, header has \(fields.count)")
+        }
+        var assembler = RowAssembler()
+        for (field, cell) in zip(fields, cells) {
+            if let problem = assembler.set(field, text: cell) {
+                throw .malformed(path: path, location: "line \(line)", reason: problem)
+            }
+        }
+        let (row, problem) = assembler.finish()
+        if let problem { throw .malformed(path: path, location: "line \(line)", reason: problem) }
+        return row
+    }
+
+    /// The records starting in [from, to) as a batch, and where the next record starts. `lineBase` is the
+    /// number of lines before `from` (0 for a parallel piece, whose errors are re-read serially anyway).
+    private static func columns(
+        _ text: MappedText, _ fields: [RowAssembler.Field], from: Int, to: Int, lineBase: Int
+    ) throws(TableError) -> (ScoreBatch, stop: Int) {
+        var batch = ScoreBatch()
+        var scratch = RowScratch()
+        var pos = from
+        var line = lineBase
+        var released = from
+        let base = text.base, end = text.count
+        while pos < to {
+            // Blank lines ("", "\r") are skipped before a record.
+            if base[pos] == 0x0A { pos += 1; line += 1; continue }
+            if base[pos] == 0x0D, pos + 1 == end || base[pos + 1] == 0x0A { pos = min(pos + 2, end); line += 1; continue }
+            if let next = fastRecord(base, end, at: pos, fields, &scratch, &batch) {
+                scratch.append(to: &batch)
+                pos = next
+                line += 1
+            } else {
+                scratch.reset()
+                guard let rec = try record(text, at: &pos, line: &line) else { break }
+                batch.append(try row(rec.cells, line: rec.line, fields: fields, path: text.path))
+            }
+            if pos - released > MappedText.releaseEvery { text.release(released, pos); released = pos }
+        }
+        return (batch, pos)
+    }
+
+    /// One single-line record of plain cells (unquoted, or quoted with `""` escapes and no line break) read from
+    /// the bytes into `scratch`; the start of the next line, or nil for anything else, left to the text path.
+    @inline(__always)
+    private static func fastRecord(
+        _ base: UnsafePointer<UInt8>, _ end: Int, at start: Int, _ fields: [RowAssembler.Field],
+        _ scratch: inout RowScratch, _ batch: inout ScoreBatch
+    ) -> Int? {
+        var i = start
+        var cell = 0
+        let n = fields.count
+        while true {
+            guard cell < n else { return nil }
+            let cs: Int, ce: Int
+            var escaped = false
+            if i < end, base[i] == 0x22 {
+                i += 1
+                let open = i
+                while true {
+                    guard i < end else { return nil }
+                    let c = base[i]
+                    if c == 0x22 {
+                        if i + 1 < end, base[i + 1] == 0x22 { escaped = true; i += 2; continue }
+                        break
+                    }
+                    if c == 0x0A || c == 0x0D { return nil }
+                    i += 1
+                }
+                cs = open
+                ce = i
+                i += 1
+            } else {
+                cs = i
+                while i < end {
+                    let c = base[i]
+                    if c == 0x2C || c == 0x0A || c == 0x0D || c == 0x22 { break }
+                    i += 1
+                }
+                ce = i
+            }
+            let p = base + cs, len = ce - cs
+            switch fields[cell] {
+            case .idx:
+                guard !escaped, let v = DecimalBytes.int64(p, len) else { return nil }
+                scratch.idx = v
+            case .status:
+                guard !escaped, let ok = statusCell(p, len) else { return nil }
+                scratch.ok = ok
+            case .imageSource:
+                guard !escaped else { return nil }
+                scratch.source = batch.sourceInterner.id(of: UnsafeBufferPointer(start: p, count: len), names: &batch.sourceNames)
+            case .styles:
+                guard !escaped else { return nil }
+                scratch.styles = batch.styleInterner.id(of: UnsafeBufferPointer(start: p, count: len), names: &batch.styleCells)
+            case let .capability(c):
+                guard let v = floatCell(p, len, escaped) else { return nil }
+                scratch.scores[c] = v
+            case .style:
+                guard floatCell(p, len, escaped) != nil else { return nil }
+            case .id, .image, .error, .unknown:
+                break
+            }
+            cell += 1
+            if i == end { return cell == n ? end : nil }
+            switch base[i] {
+            case 0x2C: i += 1
+            case 0x0A: return cell == n ? i + 1 : nil
+            case 0x0D:
+                guard i + 1 == end || base[i + 1] == 0x0A, cell == n else { return nil }
+                return min(i + 2, end)
+            default: return nil
+            }
+        }
+    }
+
+    /// A score cell: empty is a null (NaN); otherwise the Float the text path reads, or nil if it reads none.
+    @inline(__always)
+    private static func floatCell(_ p: UnsafePointer<UInt8>, _ len: Int, _ escaped: Bool) -> Float? {
+        if len == 0 { return .nan }
+        guard !escaped else { return nil }
+        return DecimalBytes.float(p, len) ?? Float(String(decoding: UnsafeBufferPointer(start: p, count: len), as: UTF8.self))
+    }
+}
+
+/// The selection fields of the row being read, appended to a batch once the whole row is known good.
+struct RowScratch {
+    var idx: Int64 = 0
+    var ok = true
+    var source: Int32 = -1
+    var styles: Int32 = -1
+    var scores = [Float](repeating: .nan, count: Capabilities.keys.count)
+
+    /// Appends the row and resets the scratch for the next one (absent cells are "" and nulls).
+    mutating func append(to batch: inout ScoreBatch) {
+        batch.idx.append(idx)
+        batch.ok.append(ok)
+        if source < 0 { source = batch.sourceInterner.id(of: UnsafeBufferPointer(start: nil, count: 0), names: &batch.sourceNames) }
+        if styles < 0 { styles = batch.styleInterner.id(of: UnsafeBufferPointer(start: nil, count: 0), names: &batch.styleCells) }
+        batch.source.append(source)
+        batch.styles.append(styles)
+        for c in scores.indices { batch.scores[c].append(scores[c]) }
+        reset()
+    }
+
+    mutating func reset() {
+        idx = 0
+        ok = true
+        source = -1
+        styles = -1
+        for c in scores.indices { scores[c] = .nan }
     }
 }

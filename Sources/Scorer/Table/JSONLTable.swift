@@ -18,48 +18,256 @@ public final class JSONLTableWriter: ScoreTableWriter {
     public func finish() throws(TableError) { try sink.close() }
 }
 
+/// Reads a JSONL score table from a memory map: `next()` gives whole rows, `columns()` what selection needs,
+/// parsed from the bytes on all cores. A line the byte-level path is not sure of (escapes, non-ASCII text,
+/// nested values, anything malformed) goes to the same `JSONParser` path as `next()`, so both read every file
+/// alike, with the same messages.
 public final class JSONLTableReader: ScoreTableReader {
-    private let lines: LineReader
+    private let text: MappedText
+    private var cursor = 0
+    private var line = 0
+    private var released = 0
 
     public init(path: String) throws(TableError) {
-        lines = try LineReader(path: path)
+        text = try MappedText(path: path)
     }
 
     public func next() throws(TableError) -> ScoreRow? {
-        while let line = try lines.next() {
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            let lineNumber = lines.lineNumber
-            var assembler = RowAssembler()
-            var problem: String?
-            let parsed: JSONParseError? = Array(line).withUnsafeBufferPointer { buf in
-                var parser = JSONParser(buf)
-                do throws(JSONParseError) {
-                    try parser.parseObject { (p, key) throws(JSONParseError) in
-                        let field = RowAssembler.field(key)
-                        if case .unknown = field { try p.skipValue(depth: 1); return }
-                        let text: String?
-                        switch try p.parseValue(depth: 1) {
-                        case .null: text = nil
-                        case let .string(s): text = s
-                        case let .number(d, integer): text = integer.map(String.init) ?? String(d)
-                        default: text = "?"
-                        }
-                        if problem == nil { problem = assembler.set(field, text: text) }
-                    }
-                    try parser.expectEnd()
-                    return nil
-                } catch {
-                    return error
-                }
-            }
-            if let parsed {
-                throw .malformed(path: lines.path, location: "line \(lineNumber)", reason: "bad JSON at column \(parsed.offset + 1): \(parsed.reason)")
-            }
-            let (row, missing) = assembler.finish()
-            if let p = problem ?? missing { throw .malformed(path: lines.path, location: "line \(lineNumber)", reason: p) }
-            return row
+        while cursor < text.count {
+            let (end, next) = text.line(at: cursor)
+            let start = cursor
+            cursor = next
+            line += 1
+            if cursor - released > MappedText.releaseEvery { text.release(released, cursor); released = cursor }
+            if Self.isBlank(text.base, start, end) { continue }
+            return try Self.row(text, start, end, line: line)
         }
         return nil
+    }
+
+    /// The whole table as column batches in file order (`pieces` and `minimumPiece` for tests).
+    public func columns(pieces: Int? = nil, minimumPiece: Int = 4 << 20) throws(TableError) -> [ScoreBatch] {
+        let text = self.text
+        let cuts = text.cuts(from: 0, pieces: pieces, minimumPiece: minimumPiece)
+        if cuts.count > 2, let pieces = text.parallel(cuts, { (from, to) throws(TableError) in
+            try Self.columns(text, from: from, to: to, lineBase: 0)
+        }) {
+            return pieces
+        }
+        return [try Self.columns(text, from: 0, to: text.count, lineBase: 0).0]
+    }
+
+    @inline(__always)
+    private static func isBlank(_ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        var i = start
+        while i < end, base[i] == 0x20 || base[i] == 0x09 { i += 1 }
+        return i == end
+    }
+
+    private static func row(_ text: MappedText, _ start: Int, _ end: Int, line: Int) throws(TableError) -> ScoreRow {
+        var assembler = RowAssembler()
+        var problem: String?
+        let buf = UnsafeBufferPointer(start: text.base + start, count: end - start)
+        var parser = JSONParser(buf)
+        do throws(JSONParseError) {
+            try parser.parseObject { (p, key) throws(JSONParseError) in
+                let field = RowAssembler.field(key)
+                if case .unknown = field { try p.skipValue(depth: 1); return }
+                let text: String?
+                switch try p.parseValue(depth: 1) {
+                case .null: text = nil
+                case let .string(s): text = s
+                case let .number(d, integer): text = integer.map(String.init) ?? String(d)
+                default: text = "?"
+                }
+                if problem == nil { problem = assembler.set(field, text: text) }
+            }
+            try parser.expectEnd()
+        } catch {
+            throw .malformed(path: text.path, location: "line \(line)", reason: "bad JSON at column \(error.offset + 1): \(error.reason)")
+        }
+        let (row, missing) = assembler.finish()
+        if let p = problem ?? missing { throw .malformed(path: text.path, location: "line \(line)", reason: p) }
+        return row
+    }
+
+    /// The rows of the lines starting in [from, to) as a batch, and where the next line starts.
+    private static func columns(_ text: MappedText, from: Int, to: Int, lineBase: Int) throws(TableError) -> (ScoreBatch, stop: Int) {
+        var batch = ScoreBatch()
+        var scratch = RowScratch()
+        var pos = from
+        var line = lineBase
+        var released = from
+        let keys = Self.keys
+        while pos < to {
+            let (end, next) = text.line(at: pos)
+            line += 1
+            if !isBlank(text.base, pos, end) {
+                if fastRow(text.base, pos, end, keys, &scratch, &batch) {
+                    scratch.append(to: &batch)
+                } else {
+                    scratch.reset()
+                    batch.append(try row(text, pos, end, line: line))
+                }
+            }
+            pos = next
+            if pos - released > MappedText.releaseEvery { text.release(released, pos); released = pos }
+        }
+        return (batch, pos)
+    }
+
+    /// The table's column names: the id of a key's bytes indexes `ScoreColumns.all`.
+    private static let keys: ByteInterner = {
+        var interner = ByteInterner()
+        var names: [String] = []
+        for var name in ScoreColumns.all { _ = name.withUTF8 { interner.id(of: $0, names: &names) } }
+        return interner
+    }()
+    private static let keyFields = ScoreColumns.all.map(RowAssembler.field)
+
+    /// One flat object of plain members (ASCII strings without escapes, JSON numbers, null, true, false) read
+    /// into `scratch`; false for anything else, left to the text path.
+    @inline(__always)
+    private static func fastRow(
+        _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ keys: ByteInterner, _ scratch: inout RowScratch,
+        _ batch: inout ScoreBatch
+    ) -> Bool {
+        let keyFields = Self.keyFields
+        var s = JSONBytesScanner(base: base, i: start, end: end)
+        var sawIdx = false, sawStatus = false
+        guard s.take(UInt8(ascii: "{")) else { return false }
+        if s.take(UInt8(ascii: "}")) { return false }
+        while true {
+            guard let key = s.plainString() else { return false }
+            guard s.take(UInt8(ascii: ":")) else { return false }
+            guard let value = s.scalar() else { return false }
+            let field = keys.lookup(UnsafeBufferPointer(start: base + key.lowerBound, count: key.count))
+                .map { keyFields[Int($0)] } ?? .unknown
+            switch (field, value) {
+            case let (.idx, .number(r, integer)):
+                guard integer, let v = DecimalBytes.int64(base + r.lowerBound, r.count) else { return false }
+                scratch.idx = v
+                sawIdx = true
+            case let (.status, .string(r)):
+                guard let ok = statusCell(base + r.lowerBound, r.count) else { return false }
+                scratch.ok = ok
+                sawStatus = true
+            case let (.imageSource, .string(r)):
+                scratch.source = batch.sourceInterner.id(of: UnsafeBufferPointer(start: base + r.lowerBound, count: r.count), names: &batch.sourceNames)
+            case (.imageSource, .null):
+                scratch.source = -1
+            case let (.styles, .string(r)):
+                scratch.styles = batch.styleInterner.id(of: UnsafeBufferPointer(start: base + r.lowerBound, count: r.count), names: &batch.styleCells)
+            case (.styles, .null):
+                scratch.styles = -1
+            case let (.capability(c), .number(r, _)):
+                guard let v = DecimalBytes.float(base + r.lowerBound, r.count) else { return false }
+                scratch.scores[c] = v
+            case (.capability(let c), .null):
+                scratch.scores[c] = .nan
+            case let (.style, .number(r, _)):
+                guard DecimalBytes.float(base + r.lowerBound, r.count) != nil else { return false }
+            case (.style, .null), (.id, _), (.image, _), (.error, _), (.unknown, _):
+                break
+            default:
+                return false
+            }
+            if s.take(UInt8(ascii: ",")) { continue }
+            guard s.take(UInt8(ascii: "}")) else { return false }
+            s.skipSpace()
+            return s.i == end && sawIdx && sawStatus
+        }
+    }
+}
+
+/// Byte-level reading of the plain JSON the text readers see on almost every line; each step returns nil or
+/// false, without moving on, where the text is anything else (the caller then takes the `JSONParser` path).
+struct JSONBytesScanner {
+    enum Scalar { case string(Range<Int>), number(Range<Int>, integer: Bool), null, literal }
+
+    let base: UnsafePointer<UInt8>
+    var i: Int
+    let end: Int
+
+    @inline(__always)
+    mutating func skipSpace() {
+        while i < end, base[i] == 0x20 || base[i] == 0x09 || base[i] == 0x0D || base[i] == 0x0A { i += 1 }
+    }
+
+    @inline(__always)
+    mutating func take(_ byte: UInt8) -> Bool {
+        skipSpace()
+        guard i < end, base[i] == byte else { return false }
+        i += 1
+        return true
+    }
+
+    /// A string of printable ASCII without escapes: the range of its contents.
+    @inline(__always)
+    mutating func plainString() -> Range<Int>? {
+        skipSpace()
+        guard i < end, base[i] == 0x22 else { return nil }
+        let start = i + 1
+        var j = start
+        while j < end {
+            let c = base[j]
+            if c == 0x22 { i = j + 1; return start..<j }
+            if c == 0x5C || c < 0x20 || c >= 0x80 { return nil }
+            j += 1
+        }
+        return nil
+    }
+
+    @inline(__always)
+    mutating func scalar() -> Scalar? {
+        skipSpace()
+        guard i < end else { return nil }
+        switch base[i] {
+        case 0x22:
+            return plainString().map { .string($0) }
+        case UInt8(ascii: "n"): return word("null") ? .null : nil
+        case UInt8(ascii: "t"): return word("true") ? .literal : nil
+        case UInt8(ascii: "f"): return word("false") ? .literal : nil
+        default: return number()
+        }
+    }
+
+    @inline(__always)
+    private mutating func word(_ w: StaticString) -> Bool {
+        let n = w.utf8CodeUnitCount
+        guard end - i >= n else { return false }
+        for k in 0..<n where base[i + k] != w.utf8Start[k] { return false }
+        i += n
+        return true
+    }
+
+    /// RFC 8259's number grammar, exactly.
+    @inline(__always)
+    private mutating func number() -> Scalar? {
+        let start = i
+        var j = i
+        @inline(__always) func digits() -> Bool {
+            let from = j
+            while j < end, base[j] &- 0x30 < 10 { j += 1 }
+            return j > from
+        }
+        if j < end, base[j] == UInt8(ascii: "-") { j += 1 }
+        guard j < end, base[j] &- 0x30 < 10 else { return nil }
+        if base[j] == UInt8(ascii: "0") { j += 1 } else { _ = digits() }
+        var integer = true
+        if j < end, base[j] == UInt8(ascii: ".") {
+            integer = false
+            j += 1
+            guard digits() else { return nil }
+        }
+        if j < end, base[j] | 0x20 == UInt8(ascii: "e") {
+            integer = false
+            j += 1
+            if j < end, base[j] == UInt8(ascii: "+") || base[j] == UInt8(ascii: "-") { j += 1 }
+            guard digits() else { return nil }
+        }
+        i = j
+        return .number(start..<j, integer: integer)
     }
 }
 

@@ -1,0 +1,178 @@
+import Foundation
+import XCTest
+@testable import Scorer
+
+/// The byte-level column readers (what `select` reads) against the row readers (the text path), on files full of
+/// the cases the byte path hands over, cut into any number of pieces; and their numbers against Swift's own parsers.
+final class TableColumnsTests: XCTestCase {
+    private func tempPath(_ ext: String) -> String {
+        let path = NSTemporaryDirectory() + "columns-\(UUID().uuidString).\(ext)"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    /// Every spelling the byte path reads must give what `Float(String)` / `Int64(String)` give, and the byte
+    /// path must decline (nil) rather than differ. Halfway cases (16777217 lies between two Floats) included.
+    func testDecimalBytesAgreeWithSwiftParsers() {
+        var rng = SystemRandomNumberGenerator()
+        var texts = ["0", "-0", "16777217", "16777219", "0.1", "3.5099999", "1e30", "1e-30", "2.5e+3", "7E2", "01", "1.",
+                     ".5", "+1", "-", "", "1e", "nan", "inf", "123456789012345678901", "9007199254740993", "1.0000000596046448"]
+        for _ in 0..<20000 {
+            let f = Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &rng))
+            guard f.isFinite else { continue }
+            texts.append(f.description)
+            texts.append(String(format: "%.\(Int.random(in: 1...12, using: &rng))g", Double(f)))
+            let digits = UInt64.random(in: 0..<10_000_000_000, using: &rng)
+            texts.append("\(digits)e\(Int.random(in: -30...30, using: &rng))")
+        }
+        for text in texts {
+            let bytes = Array(text.utf8)
+            let fast = bytes.withUnsafeBufferPointer { DecimalBytes.float($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
+            if let fast { XCTAssertEqual(fast.bitPattern, Float(text)?.bitPattern, text) }
+            let int = bytes.withUnsafeBufferPointer { DecimalBytes.int64($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
+            if let int { XCTAssertEqual(int, Int64(text), text) }
+        }
+        XCTAssertNil(Array("16777217".utf8).withUnsafeBufferPointer { DecimalBytes.float($0.baseAddress!, $0.count) })
+        XCTAssertEqual(Array("3.51".utf8).withUnsafeBufferPointer { DecimalBytes.float($0.baseAddress!, $0.count) }, 3.51)
+    }
+
+    func testCSVColumnsMatchRowsInAnyNumberOfPieces() throws {
+        let path = tempPath("csv")
+        try ScoreTable.write(awkwardRows(), to: path)
+        // Lines the writer never makes: blank ones, CRLF, odd number spellings, a cell quoted for no reason.
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        let odd = ["900", "\"x\"", "\"\"", "\"s\"", "\"ok\"", "", "+1.5", "1e30", ".5", "5.", "nan", "\"2\"", "-0", "0.30000001",
+                   "16777217", "1e-50", "", "", "", "", "1e3"] + Array(repeating: "", count: 8) + ["\"yes/no\""]
+        let error = ["901", "", "", "", "error"] + Array(repeating: "", count: 25)
+        text += "\r\n\n" + odd.joined(separator: ",") + "\r\n" + error.joined(separator: ",") + "\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        try assertColumnsMatchRows(path) { try CSVTableReader(path: path).columns(pieces: $0, minimumPiece: 1) }
+    }
+
+    func testJSONLColumnsMatchRowsInAnyNumberOfPieces() throws {
+        let path = tempPath("jsonl")
+        try ScoreTable.write(awkwardRows(), to: path)
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        text += "\n  \t\n{ \"status\" : \"ok\", \"idx\" : 900, \"spatial\": 1E2, \"ocr\": \"2\", \"extra\": [1, {\"a\": null}] }\r\n"
+        text += "{\"idx\":901,\"status\":\"ok\",\"scene\":0.30000001,\"data\":16777217,\"styles\":\"yes\\/no\",\"image_source\":null}\n"
+        text += "{\"idx\":902,\"idx\":903,\"status\":\"error\",\"status\":\"ok\",\"stem\":-0,\"stem\":null,\"causal\":1e-50}"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        try assertColumnsMatchRows(path) { try JSONLTableReader(path: path).columns(pieces: $0, minimumPiece: 1) }
+    }
+
+    /// An error in any piece is reported as a serial read reports it: the first one in the file, its line.
+    func testAnErrorInALaterPieceNamesItsLine() throws {
+        let csv = tempPath("csv")
+        var text = "idx,status,spatial\n"
+        for i in 0..<200 { text += "\(i),ok,\(Float(i) / 8)\n" }
+        text += "200,ok,high\n201,ok,\"open\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: csv))
+        for pieces in [1, 2, 5] {
+            XCTAssertThrowsError(try CSVTableReader(path: csv).columns(pieces: pieces, minimumPiece: 1)) {
+                XCTAssertEqual(($0 as? TableError)?.description, "\(csv), line 202: spatial is not a number", "\(pieces)")
+            }
+        }
+        let jsonl = tempPath("jsonl")
+        text = (0..<200).map { "{\"idx\":\($0),\"status\":\"ok\"}\n" }.joined() + "{\"idx\":200,\"status\":\"ok\",}\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: jsonl))
+        XCTAssertThrowsError(try JSONLTableReader(path: jsonl).columns(pieces: 4, minimumPiece: 1)) {
+            XCTAssertEqual(($0 as? TableError)?.description, "\(jsonl), line 201: bad JSON at column 26: expected a string key")
+        }
+    }
+
+    /// Files listing the samples in different orders, with gaps, repeats (the last line wins) and lines the byte
+    /// path hands over, read as the text path would: one row per idx met, by idx.
+    func testOfficialFolderInAnyOrder() throws {
+        let dir = NSTemporaryDirectory() + "columns-folder-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        func write(_ name: String, _ lines: [String]) throws {
+            try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: dir + "/\(name).jsonl"))
+        }
+        try write("spatial", (0..<50).map { "{\"idx\": \($0 * 2), \"pred_response\": \"\($0 % 6)\"}" })
+        try write("ocr", (0..<50).reversed().map { "{\"pred_response\": \"Score: \($0 % 5)\", \"idx\": \($0 * 3)}" } + ["", "{\"idx\": 3, \"pred_response\": \"5\"}"])
+        try write("style", (0..<40).map { "{\"idx\": \($0 * 2 + 1), \"pred_response\": \"\($0 % 2 == 0 ? "yes/no,multi-choice" : "yes\\/no, multi-choice")\"}" })
+        let rows = try drain(MMSSRFolderReader(directory: dir))
+        let evens: [Int64] = (0..<50).map { Int64($0 * 2) }
+        let threes: [Int64] = (0..<50).map { Int64($0 * 3) }
+        let odds: [Int64] = (0..<40).map { Int64($0 * 2 + 1) }
+        let idx = Set(evens + threes + odds).sorted()
+        XCTAssertEqual(rows.map(\.idx), idx)
+        for row in rows {
+            let i = Int(row.idx)
+            XCTAssertEqual(row.scores[0], i % 2 == 0 && i < 100 ? Float(i / 2 % 6) : nil, "\(i)")
+            XCTAssertEqual(row.scores[13], i == 3 ? 5 : i % 3 == 0 ? Float(i / 3 % 5) : nil, "\(i)")
+            XCTAssertEqual(row.styles, i % 2 == 1 && i < 80 ? "yes/no, multi-choice" : "", "\(i)")
+        }
+    }
+
+    private func drain(_ reader: any ScoreTableReader) throws -> [ScoreRow] {
+        var rows: [ScoreRow] = []
+        while let row = try reader.next() { rows.append(row) }
+        return rows
+    }
+
+    /// The writers' rows at their most awkward: quotes, commas and line breaks in cells (one over many lines),
+    /// non-ASCII, error rows, nulls, floats of every size, repeated and extreme idx.
+    private func awkwardRows() -> [ScoreRow] {
+        var rng = SplitMix(seed: 7)
+        var rows: [ScoreRow] = []
+        for i in 0..<400 {
+            if i % 37 == 5 {
+                rows.append(.failed(idx: Int64(i), id: "e\(i)", image: "a, \"b\".jpg", imageSource: "src, \"q\"", error: "bad\nJPEG ✓"))
+                continue
+            }
+            var scores: [Float?] = (0..<14).map { _ in Float(rng.next() % 501) / 100 }
+            if i % 11 == 0 { scores[3] = nil; scores[7] = Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()) & 0x7F7F_FFFF) }
+            let logits: [Float?] = (0..<9).map { _ in Float(Int(rng.next() % 2001) - 1000) / 7 }
+            let id = i == 200 ? (0..<40).map { "line \($0), \"q\"" }.joined(separator: "\n") : "id-\(i)\(i % 13 == 0 ? " ü" : "")"
+            let source = ["coco", "ocr_vqa", "中文", "a,b", ""][i % 5]
+            let styles = ["multi-choice, yes/no", "short description", "", "chain-of-thought (step-by-step)", "odd \"style\""][i % 5]
+            rows.append(ScoreRow(idx: i == 399 ? Int64.max : Int64(i % 250), id: id, image: "\(source)/\(i).jpg", imageSource: source,
+                                 scores: scores, styleLogits: logits, styles: styles))
+        }
+        return rows
+    }
+
+    private func assertColumnsMatchRows(_ path: String, _ columns: (Int) throws -> [ScoreBatch], line: UInt = #line) throws {
+        var expected = ScoreBatch()
+        for row in try ScoreTable.readAll(path: path) { expected.append(row) }
+        let want = flatten([expected])
+        XCTAssertGreaterThan(want.count, 400, line: line)
+        for pieces in [1, 2, 3, 7, 50] {
+            let got = flatten(try columns(pieces))
+            XCTAssertEqual(got.count, want.count, "\(pieces) pieces", line: line)
+            for (k, (g, w)) in zip(got, want).enumerated() where g != w {
+                XCTFail("\(pieces) pieces, row \(k): \(g) != \(w)", line: line)
+                break
+            }
+        }
+    }
+
+    private struct Flat: Equatable, CustomStringConvertible {
+        var idx: Int64, ok: Bool, source: String, scores: [UInt32], styles: String
+        var description: String { "\(idx) \(ok) \(source) \(scores.map { Float(bitPattern: $0) }) \(styles)" }
+    }
+
+    private func flatten(_ batches: [ScoreBatch]) -> [Flat] {
+        batches.flatMap { b in
+            (0..<b.count).map { r in
+                Flat(idx: b.idx[r], ok: b.ok[r], source: b.sourceNames[Int(b.source[r])],
+                     scores: b.scores.map { $0[r].isNaN ? 0x7FC0_0000 : $0[r].bitPattern }, styles: b.styleCells[Int(b.styles[r])])
+            }
+        }
+    }
+}
+
+/// SplitMix64, so the rows are the same on every run.
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
