@@ -4,7 +4,7 @@
 #
 #   N=64 POOL=/shared/pool.json IMAGES=/shared/images SHARD_DIR=/shared/run1 MMSSR=/shared/bin/mmssr \
 #     sbatch --array=0-63 --cpus-per-task=16 tools/slurm_score.sh            # prints: Submitted batch job JOBID
-#   OUT=/shared/scores.parquet N=64 SHARD_DIR=/shared/run1 MMSSR=/shared/bin/mmssr \
+#   OUT=/shared/scores.parquet N=64 POOL=/shared/pool.json SHARD_DIR=/shared/run1 MMSSR=/shared/bin/mmssr \
 #     sbatch --dependency=afterok:JOBID tools/slurm_score.sh merge
 #
 # --array=0-(N-1) must match N. Shard I writes $SHARD_DIR/shard-I-of-N.$EXT (EXT: parquet, csv or jsonl;

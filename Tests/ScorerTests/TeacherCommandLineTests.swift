@@ -38,7 +38,7 @@ final class TeacherCommandLineTests: XCTestCase {
         for task in 0..<3 {
             try run(script, [], environment: job.merging(["SLURM_ARRAY_TASK_ID": "\(task)"]) { $1 })
         }
-        let merge = try run(script, ["merge"], environment: ["OUT": out + "/merged.parquet", "N": "3",
+        let merge = try run(script, ["merge"], environment: ["OUT": out + "/merged.parquet", "N": "3", "POOL": pool,
                                                              "SHARD_DIR": out + "/shards", "MMSSR": binary])
         XCTAssertTrue(merge.contains("merged 9 rows from 3 shard tables"), merge)
         let single = try Data(contentsOf: URL(fileURLWithPath: out + "/single.parquet"))
