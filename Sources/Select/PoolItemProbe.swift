@@ -14,8 +14,19 @@ import Scorer
 enum PoolItemProbe {
     enum Verdict: Equatable {
         /// Accepted by the decoder; `idx` is the item's explicit idx, nil when it has none (or it is null).
-        case valid(idx: Int64?)
+        case valid(idx: Int64?, source: Source)
         case unsure
+    }
+
+    /// Where the decoder's `imageSource` lies in the item's bytes (ranges of unescaped string contents).
+    enum Source: Equatable {
+        /// No image_source and no image: "".
+        case empty
+        case explicit(Range<Int>)
+        /// No image_source: the first path component of this image path.
+        case firstImage(Range<Int>)
+        /// Escaped text or an image list: ask the decoder.
+        case undetermined
     }
 
     static func probe(_ bytes: UnsafeBufferPointer<UInt8>) -> Verdict {
@@ -61,6 +72,8 @@ private struct ProbeCursor {
         guard take(UInt8(ascii: "{")) else { return nil }
         var idx: Int64?
         var seen: UInt8 = 0
+        var source: Range<Int>?, image: Range<Int>?
+        var sourceEscaped = false, imageUndetermined = false
         skipSpace()
         if at(UInt8(ascii: "}")) {
             return nil  // no conversations: the decoder rejects it
@@ -90,15 +103,23 @@ private struct ProbeCursor {
                 if literal("null") { break }
                 guard let v = integer() else { return nil }
                 idx = v
-            case .id, .imageSource:
+            case .id:
                 if literal("null") { break }
                 guard at(0x22), string() != nil else { return nil }
+            case .imageSource:
+                if literal("null") { break }
+                let start = i + 1
+                guard at(0x22), let escaped = string() else { return nil }
+                if escaped { sourceEscaped = true } else { source = start ..< i - 1 }
             case .image:
                 if literal("null") { break }
                 if at(0x22) {
-                    guard string() != nil else { return nil }
+                    let start = i + 1
+                    guard let escaped = string() else { return nil }
+                    if escaped { imageUndetermined = true } else { image = start ..< i - 1 }
                 } else {
                     guard stringList() else { return nil }
+                    imageUndetermined = true
                 }
             case .conversations, .other:
                 guard value() else { return nil }
@@ -111,7 +132,10 @@ private struct ProbeCursor {
         }
         skipSpace()
         guard i == n, seen & 16 != 0 else { return nil }
-        return .valid(idx: idx)
+        let found: PoolItemProbe.Source =
+            if sourceEscaped { .undetermined } else if let source { .explicit(source) }
+            else if imageUndetermined { .undetermined } else if let image { .firstImage(image) } else { .empty }
+        return .valid(idx: idx, source: found)
     }
 
     private func classify(_ key: UnsafeBufferPointer<UInt8>) -> Key {

@@ -55,7 +55,7 @@ public enum SubsetWriter {
             poolItems += 1
             let idx: Int64
             switch PoolItemProbe.probe(item.bytes) {
-            case let .valid(explicit):
+            case let .valid(explicit, _):
                 idx = explicit ?? Int64(item.position)
             case .unsure:
                 let decoded = PoolItem.decodeIndex(item.bytes, position: item.position, byteOffset: item.byteOffset)
@@ -79,18 +79,32 @@ public enum SubsetWriter {
         return Outcome(written: written, poolItems: poolItems, writtenIdx: writtenIdx, missing: unique)
     }
 
-    /// idx -> image_source of every well-formed pool item, for inputs (official folders) that lack sources.
+    /// idx -> image_source of every well-formed pool item, for inputs (official folders) that lack sources:
+    /// framed and probed as `write` does, the decoder only for the items the probe cannot read a source from.
     public static func sources(pool: String) throws(SelectError) -> (sources: [Int64: String], count: Int) {
-        let reader: PoolReader
-        do { reader = try PoolReader(path: pool, options: .init(keepRaw: false, conversations: false)) } catch { throw .pool(error) }
+        let framer: PoolFramer
+        do { framer = try PoolFramer(path: pool) } catch { throw .pool(error) }
         var map: [Int64: String] = [:]
         var count = 0
         while true {
-            let next: PoolItem?
-            do { next = try reader.next() } catch { throw .pool(error) }
+            let next: PoolFramer.Item?
+            do { next = try framer.next() } catch { throw .pool(error) }
             guard let item = next else { break }
             count += 1
-            if item.parseError == nil { map[Int64(item.idx)] = item.imageSource }
+            let bytes = item.bytes
+            func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+            switch PoolItemProbe.probe(bytes) {
+            case let .valid(explicit, .explicit(range)):
+                map[explicit ?? Int64(item.position)] = text(range)
+            case let .valid(explicit, .firstImage(range)):
+                let slash = bytes[range].firstIndex(of: UInt8(ascii: "/")) ?? range.upperBound
+                map[explicit ?? Int64(item.position)] = text(range.lowerBound ..< slash)
+            case let .valid(explicit, .empty):
+                map[explicit ?? Int64(item.position)] = ""
+            case .valid(_, .undetermined), .unsure:
+                let decoded = PoolItem.decodeIndex(bytes, position: item.position, byteOffset: item.byteOffset)
+                if decoded.parseError == nil { map[Int64(decoded.idx)] = decoded.imageSource }
+            }
         }
         return (map, count)
     }

@@ -17,27 +17,42 @@ final class PoolItemProbeTests: XCTestCase {
     /// The probe's claim, if any, agrees with the decoder.
     private func assertSound(_ bytes: [UInt8], file: StaticString = #filePath, line: UInt = #line) {
         let verdict = bytes.withUnsafeBufferPointer { PoolItemProbe.probe($0) }
-        guard case let .valid(idx) = verdict else { return }
+        guard case let .valid(idx, source) = verdict else { return }
         let item = decoded(bytes)
         XCTAssertNil(item.parseError, String(decoding: bytes, as: UTF8.self), file: file, line: line)
         XCTAssertEqual(Int64(item.idx), idx ?? 5, String(decoding: bytes, as: UTF8.self), file: file, line: line)
+        let text = { (r: Range<Int>) in String(decoding: bytes[r], as: UTF8.self) }
+        switch source {
+        case .empty: XCTAssertEqual(item.imageSource, "", file: file, line: line)
+        case let .explicit(r): XCTAssertEqual(item.imageSource, text(r), file: file, line: line)
+        case let .firstImage(r): XCTAssertEqual(item.imageSource, PoolItem.defaultImageSource(images: [text(r)]), file: file, line: line)
+        case .undetermined: break
+        }
     }
 
     private let conv = #""conversations":[{"from":"human","value":"<image>\nQ?"},{"from":"gpt","value":"A"}]"#
 
     func testVouchesForPlainItems() {
-        let items: [(String, Int64?)] = [
-            (#"{"id":"s0","image":"a/0.jpg",\#(conv)}"#, nil),
-            (#"{"idx": 17, "id":"s0","image":["a/0.jpg","b/1.jpg"],\#(conv)}"#, 17),
-            (#"{"idx":-3,\#(conv)}"#, -3),
-            (#"{"idx":null,"image":null,"image_source":"coco",\#(conv)}"#, nil),
-            (#"  {"x":"esc \" quote ] } , \\ \/ \b\f\n\r\t","y":{"z":[1,-2.5e-3,true,false,null,{}]},\#(conv)}  "#, nil),
-            (#"{"text":"brackets [{ inside }] strings","deep":[[[[{"a":[{"b":"c"}]}]]]],\#(conv)}"#, nil),
-            (#"{"u":"é中文😀","e":"\u00e9\u4E2D\ud83d\ude00",\#(conv)}"#, nil),
-            (#"{"conversations":[]}"#, nil),
+        func range(_ text: String, _ inner: String) -> Range<Int> {
+            let bytes = Array(text.utf8), needle = Array(inner.utf8)
+            let start = (0...(bytes.count - needle.count)).first { Array(bytes[$0 ..< $0 + needle.count]) == needle }!
+            return start ..< start + needle.count
+        }
+        let items: [(String, Int64?, (String) -> PoolItemProbe.Source)] = [
+            (#"{"id":"s0","image":"a/0.jpg",\#(conv)}"#, nil, { .firstImage(range($0, "a/0.jpg")) }),
+            (#"{"idx": 17, "id":"s0","image":["a/0.jpg","b/1.jpg"],\#(conv)}"#, 17, { _ in .undetermined }),
+            (#"{"idx":-3,\#(conv)}"#, -3, { _ in .empty }),
+            (#"{"idx":null,"image":null,"image_source":"coco",\#(conv)}"#, nil, { .explicit(range($0, "coco")) }),
+            (#"{"image_source":"ocr","image":["a/0.jpg"],\#(conv)}"#, nil, { .explicit(range($0, "ocr")) }),
+            (#"{"image":"a\/0.jpg",\#(conv)}"#, nil, { _ in .undetermined }),
+            (#"{"image_source":"c\u006fco",\#(conv)}"#, nil, { _ in .undetermined }),
+            (#"  {"x":"esc \" quote ] } , \\ \/ \b\f\n\r\t","y":{"z":[1,-2.5e-3,true,false,null,{}]},\#(conv)}  "#, nil, { _ in .empty }),
+            (#"{"text":"brackets [{ inside }] strings","deep":[[[[{"a":[{"b":"c"}]}]]]],\#(conv)}"#, nil, { _ in .empty }),
+            (#"{"u":"é中文😀","e":"\u00e9\u4E2D\ud83d\ude00",\#(conv)}"#, nil, { _ in .empty }),
+            (#"{"conversations":[]}"#, nil, { _ in .empty }),
         ]
-        for (text, idx) in items {
-            XCTAssertEqual(probe(text), .valid(idx: idx), text)
+        for (text, idx, source) in items {
+            XCTAssertEqual(probe(text), .valid(idx: idx, source: source(text)), text)
             assertSound(Array(text.utf8))
         }
     }
@@ -80,7 +95,7 @@ final class PoolItemProbeTests: XCTestCase {
             let bytes = prefix + raw + suffix
             let swiftValid = String(validating: raw, as: UTF8.self) != nil
             let verdict = bytes.withUnsafeBufferPointer { PoolItemProbe.probe($0) }
-            XCTAssertEqual(verdict == .valid(idx: nil), swiftValid, "\(raw)")
+            XCTAssertEqual(verdict == .valid(idx: nil, source: .empty), swiftValid, "\(raw)")
             XCTAssertEqual(decoded(bytes).parseError == nil, swiftValid, "\(raw)")
         }
     }
