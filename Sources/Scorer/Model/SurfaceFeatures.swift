@@ -1,7 +1,8 @@
 import Foundation
 
 /// Cheap surface features of a sample's text: the cues of interaction style (option lists, coordinates,
-/// yes/no answers, step markers, format instructions, answer length) that a sentence embedding blurs.
+/// yes/no answers, step markers, format instructions, answer length) that a sentence embedding blurs, and
+/// the nine verdicts of SPEC §1b's rules (`StyleRules`, one 0/1 feature per style, named `rule_*`).
 /// Every value lies in [0, 1]. The names are part of the model file's feature layout (`heads.features`):
 /// renaming or reordering one invalidates every fitted head, so append new ones at the end.
 public enum SurfaceFeatures {
@@ -11,6 +12,9 @@ public enum SurfaceFeatures {
         "question_coordinates", "answer_yes_no", "question_yes_no", "reasoning_markers", "answer_equations",
         "format_instruction", "comparison_request", "comparison_words", "answer_digits", "math_symbols", "code",
         "question_marks", "describe_request",
+        // StyleRules.Verdict.flags, in SPEC order.
+        "rule_multi_choice", "rule_coordinate", "rule_yes_no", "rule_short_phrase", "rule_short_description",
+        "rule_detailed_description", "rule_comparison", "rule_chain_of_thought", "rule_specified_style",
     ]
 
     public static func compute(_ text: SampleText, rounds: Int) -> [Float] {
@@ -48,7 +52,7 @@ public enum SurfaceFeatures {
             flag(Patterns.code.contains { q.contains($0) || a.contains($0) }),
             min(Float(q.filter { $0 == "?" }.count) / 3, 1),
             flag(mentions(Patterns.describe, in: ql) > 0),
-        ]
+        ] + StyleRules.judge(text.exchanges).flags.map(flag)
         assert(values.count == names.count)
         return values
     }
