@@ -160,6 +160,8 @@ public enum StyleRules {
         if sentences.filter({ $0.firstMatch(of: Patterns.sequencer) != nil }).count >= 2 { return true }
         let closing = sentences.last!
         if closing.firstMatch(of: Patterns.finalAnswer) != nil { return true }
+        if a.matches(of: Patterns.equation).count >= 3 { return true }
+        if closing.firstMatch(of: Patterns.equation) != nil { return true }
         return equations >= 1 && closing.firstMatch(of: Patterns.conclusion) != nil
     }
 
@@ -236,10 +238,10 @@ private enum Patterns {
         #"(?i)\b(?:which|who)\b[^.?!\n]*\b(?:higher|lower|greater|larger|bigger|smaller|heavier|lighter|closer|taller|shorter|longer|older|younger|faster|slower|more|less|fewer|highest|lowest|greatest|largest|biggest|smallest|heaviest|tallest|shortest|longest|most|least)\b"#)
     /// Output formats and structures: markup and code, a given layout, lists, panel by panel, a rationale.
     nonisolated(unsafe) static let format = try! Regex<Substring>(
-        #"(?i)\bformat\s*:|\b(?:in (?:the following|this|a \w+) format|following format|json|latex|html|javascript|markdown|bullet(?:ed)? (?:points?|list)|numbered list|as a (?:list|table)|in a table|panel by panel|give the rationale|with (?:a|the) rationale|hashtags?|in the style of|stable diffusion|rhym\w*)\b"#)
+        #"(?i)\bformat\s*:|\b(?:in (?:the following|the|this|a \w+) format|following format|json|csv|yaml|xml|latex|html|subject line|javascript|markdown|bullet(?:ed)? (?:points?|list)|numbered list|as a (?:list|table)|in a table|panel by panel|give the rationale|with (?:a|the) rationale|hashtags?|in the style of|stable diffusion|rhym\w*)\b"#)
     /// Genres asked for by a writing verb: "write a poem", "compose a tweet", "create an advertisement".
     nonisolated(unsafe) static let genre = try! Regex<Substring>(
-        #"(?i)\b(?:write|compose|create|draft|craft|tell|give|make|generate|come up with)\b[^.?!\n]{0,60}\b(?:poems?|haikus?|limericks?|sonnets?|stor(?:y|ies)|fairy ?tales?|tales?|fables?|essays?|emails?|blogs?|blog posts?|tweets?|headlines?|slogans?|advertisements?|ads?|product descriptions?|songs?|lyrics|scripts?|speech|dialogues?|jokes?|riddles?|quotes?|recipes?|instagram|prompts?)\b"#)
+        #"(?i)\b(?:write|rewrite|compose|create|draft|craft|tell|give|make|generate|come up with)\b[^.?!\n]{0,60}\b(?:poems?|haikus?|limericks?|sonnets?|stor(?:y|ies)|fairy ?tales?|tales?|fables?|essays?|emails?|blogs?|blog posts?|tweets?|headlines?|slogans?|advertisements?|ads?|product descriptions?|songs?|lyrics|scripts?|speech|dialogues?|jokes?|riddles?|quotes?|recipes?|instagram|prompts?)\b"#)
     /// Prescribed lengths: "at least 150 words", "under 80 words", "a 100-word story", "in one paragraph".
     nonisolated(unsafe) static let length = try! Regex<Substring>(
         #"(?i)\b(?:(?:at least|at most|under|within|about|around|no more than|fewer than|less than|exactly|in|of|approximately) \d+ (?:words|sentences|characters|lines|paragraphs)|\d+[- ]word|in (?:one|two|three|a single) (?:paragraph|sentence)s?|(?:three|four|five|\d+) (?:haikus|stanzas|verses|bullet))\b"#)

@@ -31,7 +31,7 @@ public enum SurfaceFeatures {
         let firstWord = al.prefix { $0.isLetter }
         let questionFirst = ql.prefix { $0.isLetter }
         let digits = a.unicodeScalars.filter { CharacterSet.decimalDigits.contains($0) }.count
-        let values: [Float] = [
+        let cues: [Float] = [
             min(Float(log1p(Double(q.count))) / 8, 1),
             min(Float(log1p(Double(a.count))) / 8, 1),
             bucket(1...3), bucket(4...30), bucket(31...80), flag(words > 80),
@@ -52,7 +52,8 @@ public enum SurfaceFeatures {
             flag(Patterns.code.contains { q.contains($0) || a.contains($0) }),
             min(Float(q.filter { $0 == "?" }.count) / 3, 1),
             flag(mentions(Patterns.describe, in: ql) > 0),
-        ] + StyleRules.judge(text.exchanges).flags.map(flag)
+        ]
+        let values = cues + StyleRules.judge(text.exchanges).flags.map(flag)
         assert(values.count == names.count)
         return values
     }
