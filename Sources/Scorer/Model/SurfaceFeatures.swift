@@ -15,6 +15,8 @@ public enum SurfaceFeatures {
         // StyleRules.Verdict.flags, in SPEC order.
         "rule_multi_choice", "rule_coordinate", "rule_yes_no", "rule_short_phrase", "rule_short_description",
         "rule_detailed_description", "rule_comparison", "rule_chain_of_thought", "rule_specified_style",
+        // What the question asks about, after SPEC §1b's capability definitions (Patterns.requests, same order).
+        "asks_count", "asks_colour", "asks_existence", "asks_text", "examples_in_prompt", "asks_cause", "asks_identity",
     ]
 
     public static func compute(_ text: SampleText, rounds: Int) -> [Float] {
@@ -53,7 +55,8 @@ public enum SurfaceFeatures {
             min(Float(q.filter { $0 == "?" }.count) / 3, 1),
             flag(mentions(Patterns.describe, in: ql) > 0),
         ]
-        let values = cues + StyleRules.judge(text.exchanges).flags.map(flag)
+        let requests = Patterns.requests.map { flag(q.firstMatch(of: $0) != nil) }
+        let values = cues + StyleRules.judge(text.exchanges).flags.map(flag) + requests
         assert(values.count == names.count)
         return values
     }
@@ -91,5 +94,17 @@ private enum Patterns {
         "in contrast", "while the", "compared",
     ]
     static let code = ["```", "def ", "return ", "{", "};", "#include", "import "]
+    /// Question cues of the capabilities that a sentence embedding of a short question misses: attribute (count,
+    /// colour, existence), ocr (text to read), incontext (examples shown), causal (why, purpose, what next),
+    /// finegrained (a specific identity).
+    nonisolated(unsafe) static let requests: [Regex<Substring>] = [
+        try! Regex(#"(?i)\bhow many\b|\bcount\b|\bnumber of\b"#),
+        try! Regex(#"(?i)\bcolou?rs?\b"#),
+        try! Regex(#"(?i)\b(?:is|are) there\b"#),
+        try! Regex(#"(?i)\b(?:written|text|read|says?|sign|title|label|brand|logo|word|letters?)\b"#),
+        try! Regex(#"(?i)\bexamples?\b|->|=>"#),
+        try! Regex(#"(?i)\bwhy\b|\bpurpose\b|\breasons?\b|\bcause[sd]?\b|\bhappen\w*\b|\bnext\b|\bconsequen\w*"#),
+        try! Regex(#"(?i)\b(?:breed|species|brand|model|landmark|celebrity|who is|what kind|what type|which type|name of)\b"#),
+    ]
     static let describe = ["describe", "detail", "explain", "elaborate", "what is happening", "tell me about"]
 }
