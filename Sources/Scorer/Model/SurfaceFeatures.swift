@@ -1,7 +1,8 @@
 import Foundation
 
 /// Cheap surface features of a sample's text: the cues of interaction style (option lists, coordinates,
-/// yes/no answers, step markers, format instructions, answer length) that a sentence embedding blurs.
+/// yes/no answers, step markers, format instructions, answer length) that a sentence embedding blurs, and
+/// the nine verdicts of SPEC §1b's rules (`StyleRules`, one 0/1 feature per style, named `rule_*`).
 /// Every value lies in [0, 1]. The names are part of the model file's feature layout (`heads.features`):
 /// renaming or reordering one invalidates every fitted head, so append new ones at the end.
 public enum SurfaceFeatures {
@@ -11,6 +12,11 @@ public enum SurfaceFeatures {
         "question_coordinates", "answer_yes_no", "question_yes_no", "reasoning_markers", "answer_equations",
         "format_instruction", "comparison_request", "comparison_words", "answer_digits", "math_symbols", "code",
         "question_marks", "describe_request",
+        // StyleRules.Verdict.flags, in SPEC order.
+        "rule_multi_choice", "rule_coordinate", "rule_yes_no", "rule_short_phrase", "rule_short_description",
+        "rule_detailed_description", "rule_comparison", "rule_chain_of_thought", "rule_specified_style",
+        // What the question asks about, after SPEC §1b's capability definitions (Patterns.requests, same order).
+        "asks_count", "asks_colour", "asks_existence", "asks_text", "examples_in_prompt", "asks_cause", "asks_identity",
     ]
 
     public static func compute(_ text: SampleText, rounds: Int) -> [Float] {
@@ -27,7 +33,7 @@ public enum SurfaceFeatures {
         let firstWord = al.prefix { $0.isLetter }
         let questionFirst = ql.prefix { $0.isLetter }
         let digits = a.unicodeScalars.filter { CharacterSet.decimalDigits.contains($0) }.count
-        let values: [Float] = [
+        let cues: [Float] = [
             min(Float(log1p(Double(q.count))) / 8, 1),
             min(Float(log1p(Double(a.count))) / 8, 1),
             bucket(1...3), bucket(4...30), bucket(31...80), flag(words > 80),
@@ -49,6 +55,8 @@ public enum SurfaceFeatures {
             min(Float(q.filter { $0 == "?" }.count) / 3, 1),
             flag(mentions(Patterns.describe, in: ql) > 0),
         ]
+        let requests = Patterns.requests.map { flag(q.firstMatch(of: $0) != nil) }
+        let values = cues + StyleRules.judge(text.exchanges).flags.map(flag) + requests
         assert(values.count == names.count)
         return values
     }
@@ -86,5 +94,17 @@ private enum Patterns {
         "in contrast", "while the", "compared",
     ]
     static let code = ["```", "def ", "return ", "{", "};", "#include", "import "]
+    /// Question cues of the capabilities that a sentence embedding of a short question misses: attribute (count,
+    /// colour, existence), ocr (text to read), incontext (examples shown), causal (why, purpose, what next),
+    /// finegrained (a specific identity).
+    nonisolated(unsafe) static let requests: [Regex<Substring>] = [
+        try! Regex(#"(?i)\bhow many\b|\bcount\b|\bnumber of\b"#),
+        try! Regex(#"(?i)\bcolou?rs?\b"#),
+        try! Regex(#"(?i)\b(?:is|are) there\b"#),
+        try! Regex(#"(?i)\b(?:written|text|read|says?|sign|title|label|brand|logo|word|letters?)\b"#),
+        try! Regex(#"(?i)\bexamples?\b|->|=>"#),
+        try! Regex(#"(?i)\bwhy\b|\bpurpose\b|\breasons?\b|\bcause[sd]?\b|\bhappen\w*\b|\bnext\b|\bconsequen\w*"#),
+        try! Regex(#"(?i)\b(?:breed|species|brand|model|landmark|celebrity|who is|what kind|what type|which type|name of)\b"#),
+    ]
     static let describe = ["describe", "detail", "explain", "elaborate", "what is happening", "tell me about"]
 }
