@@ -35,6 +35,7 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 
 import heads  # noqa: E402  (weights/heads.py, beside this script)
+from vocabulary import CAPABILITIES, STYLES  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CACHE = os.path.join(HERE, "cache")
@@ -49,34 +50,6 @@ REQUIREMENTS = os.path.join(HERE, "requirements.txt")
 OUT_F32 = os.path.join(HERE, "mmssr-small-f32.gguf")
 OUT_I8 = os.path.join(HERE, "mmssr-small.gguf")
 
-# SPEC section 1, in order.
-CAPABILITIES = [
-    ("spatial", "object spatial understanding"),
-    ("attribute", "attribute identification"),
-    ("logical", "logical deduction"),
-    ("scene", "scene understanding"),
-    ("finegrained", "fine-grained recognition"),
-    ("language", "language generation"),
-    ("incontext", "in-context learning"),
-    ("comparative", "comparative analysis"),
-    ("activity", "activity recognition"),
-    ("causal", "causal reasoning"),
-    ("humanities", "humanities"),
-    ("stem", "stem knowledge"),
-    ("data", "data understanding"),
-    ("ocr", "optical character recognition"),
-]
-STYLES = [
-    ("style_multichoice", "multi-choice"),
-    ("style_coordinate", "coordinate"),
-    ("style_yesno", "yes/no"),
-    ("style_short_phrase", "word/short-phrase"),
-    ("style_short_desc", "short description"),
-    ("style_detailed_desc", "detailed description"),
-    ("style_comparison", "comparison"),
-    ("style_cot", "chain-of-thought (step-by-step)"),
-    ("style_specified", "specified style"),
-]
 
 IMAGE_MEAN = [0.485, 0.456, 0.406]
 IMAGE_STD = [0.229, 0.224, 0.225]

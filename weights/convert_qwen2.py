@@ -14,6 +14,7 @@ import mmap
 import os
 import resource
 import sys
+from typing import NamedTuple
 
 import gguf
 import numpy as np
@@ -89,6 +90,20 @@ def quantize_rows(w):
     return q, scale.astype(np.float32)
 
 
+class Entry(NamedTuple):
+    """One tensor to write: its GGUF name, its checkpoint name and shape, whether it is a matrix (int8 in an int8
+    file) and the shape it is stored with when that differs (a convolution kernel written as a matrix)."""
+    name: str
+    hf_name: str
+    shape: list
+    matrix: bool
+    stored_shape: list = None
+
+    @property
+    def out_shape(self):
+        return self.stored_shape or self.shape
+
+
 def config_value(config, key):
     if key not in config:
         raise ConvertError(f"config.json has no {key}")
@@ -96,7 +111,7 @@ def config_value(config, key):
 
 
 def tensor_plan(config):
-    """(gguf name, hf name, shape, is_matrix) in file order."""
+    """The language model's entries in file order."""
     hidden = config_value(config, "hidden_size")
     layers = config_value(config, "num_hidden_layers")
     ffn = config_value(config, "intermediate_size")
@@ -105,10 +120,10 @@ def tensor_plan(config):
     vocab = config_value(config, "vocab_size")
     head_dim = hidden // heads
     kv = kv_heads * head_dim
-    plan = [("token_embd.weight", "model.embed_tokens.weight", [vocab, hidden], False)]
+    plan = [Entry("token_embd.weight", "model.embed_tokens.weight", [vocab, hidden], False)]
     for i in range(layers):
         p, h = f"blk.{i}.", f"model.layers.{i}."
-        plan += [
+        plan += [Entry(*e) for e in [
             (p + "attn_norm.weight", h + "input_layernorm.weight", [hidden], False),
             (p + "attn_q.weight", h + "self_attn.q_proj.weight", [hidden, hidden], True),
             (p + "attn_q.bias", h + "self_attn.q_proj.bias", [hidden], False),
@@ -121,17 +136,89 @@ def tensor_plan(config):
             (p + "ffn_gate.weight", h + "mlp.gate_proj.weight", [ffn, hidden], True),
             (p + "ffn_up.weight", h + "mlp.up_proj.weight", [ffn, hidden], True),
             (p + "ffn_down.weight", h + "mlp.down_proj.weight", [hidden, ffn], True),
-        ]
-    plan.append(("output_norm.weight", "model.norm.weight", [hidden], False))
+        ]]
+    plan.append(Entry("output_norm.weight", "model.norm.weight", [hidden], False))
     if not config.get("tie_word_embeddings", False):
-        plan.append(("output.weight", "lm_head.weight", [vocab, hidden], True))
+        plan.append(Entry("output.weight", "lm_head.weight", [vocab, hidden], True))
     return plan
 
 
-def add_metadata(w, hf_dir, config, precision):
+class Tokenizer(NamedTuple):
+    """A byte-level BPE tokenizer as the checkpoint ships it."""
+    vocab: dict  # text -> id, added tokens included: len(vocab) is transformers' len(tokenizer)
+    added: list  # (id, text, special)
+    merges: list  # "left right"
+    nfc: bool
+    config: dict  # tokenizer_config.json, {} when absent
+
+    def token_id(self, value):
+        if isinstance(value, dict):
+            value = value.get("content")
+        return self.vocab.get(value) if isinstance(value, str) else None
+
+
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def read_tokenizer(hf_dir):
+    """tokenizer.json when present, else the slow files (vocab.json, merges.txt, added tokens from
+    tokenizer_config.json's added_tokens_decoder and added_tokens.json) that LLaVA checkpoints often ship alone.
+    Qwen2's slow tokenizer NFC-normalises like the fast one."""
+    tc_path = os.path.join(hf_dir, "tokenizer_config.json")
+    tc = read_json(tc_path) if os.path.exists(tc_path) else {}
+    path = os.path.join(hf_dir, "tokenizer.json")
+    if os.path.exists(path):
+        tok = read_json(path)
+        model = tok.get("model", {})
+        if model.get("type") != "BPE" or "vocab" not in model or "merges" not in model:
+            raise ConvertError(f"{path}: not a byte-level BPE tokenizer with vocab and merges")
+        vocab = dict(model["vocab"])
+        added = [(t["id"], t["content"], bool(t.get("special"))) for t in tok.get("added_tokens", [])]
+        merges = [m if isinstance(m, str) else " ".join(m) for m in model["merges"]]
+        norm = tok.get("normalizer") or {}
+        nfc = norm.get("type") == "NFC" or any(n.get("type") == "NFC" for n in norm.get("normalizers", []))
+    else:
+        vocab_path, merges_path = os.path.join(hf_dir, "vocab.json"), os.path.join(hf_dir, "merges.txt")
+        if not (os.path.exists(vocab_path) and os.path.exists(merges_path)):
+            raise ConvertError(f"{hf_dir}: no tokenizer.json, nor vocab.json and merges.txt")
+        vocab = read_json(vocab_path)
+        with open(merges_path, encoding="utf-8") as f:
+            merges = [line.rstrip("\n") for line in f if line.strip() and not line.startswith("#version")]
+        decoder = {int(i): t for i, t in tc.get("added_tokens_decoder", {}).items()}
+        added = [(i, t["content"], bool(t.get("special"))) for i, t in sorted(decoder.items())]
+        extra_path = os.path.join(hf_dir, "added_tokens.json")
+        if os.path.exists(extra_path):
+            known = {i for i, _, _ in added}
+            added += [(i, text, True) for text, i in sorted(read_json(extra_path).items(), key=lambda kv: kv[1])
+                      if i not in known]
+        nfc = True
+    for i, text, _ in added:
+        vocab[text] = i
+    return Tokenizer(vocab, added, merges, nfc, tc)
+
+
+def read_config(hf_dir):
+    path = os.path.join(hf_dir, "config.json")
+    if not os.path.exists(path):
+        raise ConvertError(f"{hf_dir}: no config.json")
+    return read_json(path)
+
+
+def read_generation_config(hf_dir):
+    path = os.path.join(hf_dir, "generation_config.json")
+    return read_json(path) if os.path.exists(path) else {}
+
+
+def check_qwen2(hf_dir, config):
     arch = config.get("architectures", ["?"])[0]
     if arch != "Qwen2ForCausalLM" and config.get("model_type") != "qwen2":
         raise ConvertError(f"{hf_dir}: architecture {arch} is not Qwen2ForCausalLM")
+
+
+def add_metadata(w, hf_dir, config, precision, tok):
+    """The language model's llama.cpp `qwen2` metadata, the tokenizer and generation_config.json."""
     w.add_context_length(config_value(config, "max_position_embeddings"))
     w.add_embedding_length(config_value(config, "hidden_size"))
     w.add_block_count(config_value(config, "num_hidden_layers"))
@@ -142,50 +229,26 @@ def add_metadata(w, hf_dir, config, precision):
     w.add_layer_norm_rms_eps(float(config_value(config, "rms_norm_eps")))
     w.add_string("mmssr.precision", precision)
 
-    path = os.path.join(hf_dir, "tokenizer.json")
-    if not os.path.exists(path):
-        raise ConvertError(f"{hf_dir}: no tokenizer.json")
-    with open(path, encoding="utf-8") as f:
-        tok = json.load(f)
-    model = tok.get("model", {})
-    if model.get("type") != "BPE" or "vocab" not in model or "merges" not in model:
-        raise ConvertError(f"{path}: not a byte-level BPE tokenizer with vocab and merges")
-    vocab = dict(model["vocab"])
-    special = set()
-    for t in tok.get("added_tokens", []):
-        vocab[t["content"]] = t["id"]
-        if t.get("special"):
-            special.add(t["id"])
-    size = max(config_value(config, "vocab_size"), max(vocab.values()) + 1)
+    size = max(config_value(config, "vocab_size"), max(tok.vocab.values()) + 1)
     tokens = [f"[PAD{i}]" for i in range(size)]
     types = [gguf.TokenType.UNUSED] * size
-    for text, i in vocab.items():
+    for text, i in tok.vocab.items():
         tokens[i] = text
         types[i] = gguf.TokenType.NORMAL
-    added = {t["id"] for t in tok.get("added_tokens", [])}
-    for i in added:
-        types[i] = gguf.TokenType.CONTROL if i in special else gguf.TokenType.USER_DEFINED
-    merges = [m if isinstance(m, str) else " ".join(m) for m in model["merges"]]
+    for i, _, special in tok.added:
+        types[i] = gguf.TokenType.CONTROL if special else gguf.TokenType.USER_DEFINED
     w.add_tokenizer_model("gpt2")
     w.add_tokenizer_pre("qwen2")
     w.add_token_list(tokens)
     w.add_token_types(types)
-    w.add_token_merges(merges)
-    norm = tok.get("normalizer") or {}
-    if norm.get("type") == "NFC" or any(n.get("type") == "NFC" for n in norm.get("normalizers", [])):
+    w.add_token_merges(tok.merges)
+    if tok.nfc:
         w.add_string("mmssr.tokenizer.normalizer", "nfc")
 
-    tc_path = os.path.join(hf_dir, "tokenizer_config.json")
-    tc = json.load(open(tc_path, encoding="utf-8")) if os.path.exists(tc_path) else {}
-
-    def token_id(value):
-        if isinstance(value, dict):
-            value = value.get("content")
-        return vocab.get(value) if isinstance(value, str) else None
-
-    eos = token_id(tc.get("eos_token"))
-    pad = token_id(tc.get("pad_token"))
-    bos = token_id(tc.get("bos_token"))
+    tc = tok.config
+    eos = tok.token_id(tc.get("eos_token"))
+    pad = tok.token_id(tc.get("pad_token"))
+    bos = tok.token_id(tc.get("bos_token"))
     if eos is None:
         eos = config.get("eos_token_id")
     if isinstance(eos, int):
@@ -197,46 +260,35 @@ def add_metadata(w, hf_dir, config, precision):
     if isinstance(tc.get("chat_template"), str):
         w.add_chat_template(tc["chat_template"])
 
-    gen_path = os.path.join(hf_dir, "generation_config.json")
-    if os.path.exists(gen_path):
-        gen = json.load(open(gen_path, encoding="utf-8"))
-        for key, value in gen.items():
-            k = "mmssr.generation." + key
-            if isinstance(value, bool):
-                w.add_bool(k, value)
-            elif isinstance(value, int):
-                w.add_int32(k, value)
-            elif isinstance(value, float):
-                w.add_float32(k, value)
-            elif isinstance(value, list) and value and all(isinstance(v, int) for v in value):
-                w.add_array(k, value)
+    for key, value in read_generation_config(hf_dir).items():
+        k = "mmssr.generation." + key
+        if isinstance(value, bool):
+            w.add_bool(k, value)
+        elif isinstance(value, int):
+            w.add_int32(k, value)
+        elif isinstance(value, float):
+            w.add_float32(k, value)
+        elif isinstance(value, list) and value and all(isinstance(v, int) for v in value):
+            w.add_array(k, value)
 
 
-def convert(hf_dir, out, precision):
-    cfg_path = os.path.join(hf_dir, "config.json")
-    if not os.path.exists(cfg_path):
-        raise ConvertError(f"{hf_dir}: no config.json")
-    with open(cfg_path) as f:
-        config = json.load(f)
-    shards = Shards(hf_dir)
-    plan = tensor_plan(config)
-    w = gguf.GGUFWriter(out, arch="qwen2")
-    add_metadata(w, hf_dir, config, precision)
-    # Tensor infos first (shapes and types are known without reading data), then the data, one at a time.
-    for name, hf_name, shape, matrix in plan:
-        shards.check(hf_name, shape)
-        n = int(np.prod(shape))
-        if matrix and precision == "int8":
-            w.add_tensor_info(name, shape, np.dtype(np.int8), n, raw_dtype=gguf.GGMLQuantizationType.I8)
-            w.add_tensor_info(name + ".scale", [shape[0]], np.dtype(np.float32), 4 * shape[0])
+def write_tensors(w, shards, plan, precision):
+    """Every entry's info (shapes and types are known without reading data), the header and metadata, then the
+    data one tensor at a time, each freed before the next is read. Call after all metadata is added."""
+    for e in plan:
+        shards.check(e.hf_name, e.shape)
+        n = int(np.prod(e.shape))
+        if e.matrix and precision == "int8":
+            w.add_tensor_info(e.name, e.out_shape, np.dtype(np.int8), n, raw_dtype=gguf.GGMLQuantizationType.I8)
+            w.add_tensor_info(e.name + ".scale", [e.out_shape[0]], np.dtype(np.float32), 4 * e.out_shape[0])
         else:
-            w.add_tensor_info(name, shape, np.dtype(np.float32), 4 * n)
+            w.add_tensor_info(e.name, e.out_shape, np.dtype(np.float32), 4 * n)
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_ti_data_to_file()
-    for name, hf_name, shape, matrix in plan:
-        values = shards.get(hf_name, shape)
-        if matrix and precision == "int8":
+    for e in plan:
+        values = shards.get(e.hf_name, e.shape).reshape(e.out_shape)
+        if e.matrix and precision == "int8":
             q, scale = quantize_rows(values)
             del values
             w.write_tensor_data(q)
@@ -245,8 +297,27 @@ def convert(hf_dir, out, precision):
         else:
             w.write_tensor_data(np.ascontiguousarray(values, dtype=np.float32))
             del values
-        shards.release(hf_name)
+        shards.release(e.hf_name)
     w.close()
+
+
+def convert(hf_dir, out, precision):
+    config = read_config(hf_dir)
+    check_qwen2(hf_dir, config)
+    tok = read_tokenizer(hf_dir)
+    shards = Shards(hf_dir)
+    w = gguf.GGUFWriter(out, arch="qwen2")
+    add_metadata(w, hf_dir, config, precision, tok)
+    write_tensors(w, shards, tensor_plan(config), precision)
+
+
+def peak_rss_mib():
+    """This process's peak resident set (VmHWM: unlike ru_maxrss it does not count a parent's pages before exec)."""
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main():
@@ -260,7 +331,7 @@ def main():
     except (ConvertError, OSError, ValueError, KeyError) as e:
         print(f"convert_qwen2: {e}", file=sys.stderr)
         sys.exit(1)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mib()
     print(f"wrote {args.output} ({args.type}); peak RSS {peak:.0f} MiB")
 
 

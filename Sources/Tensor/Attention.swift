@@ -33,8 +33,16 @@ public func multiHeadAttention(qkv: Tensor, heads: Int, sequences: [Range<Int>],
     let hidden = qkv.cols / 3
     precondition(qkv.cols == 3 * hidden && hidden % heads == 0, "attention: \(qkv.cols) columns do not split into q, k, v of \(heads) heads")
     let dh = hidden / heads
-    let stride = 3 * hidden
     let kernel = attentionKernel(precision)
+    // The SIMD kernels take heads of whole 16-float vectors; others (SigLIP-so400m's 72) run them zero-padded:
+    // zero q and k columns add nothing to q k^T, and zero v columns give output columns that are dropped.
+    if dh % 16 != 0 && kernel != Int32(MMSSR_AK_SCALAR) {
+        let padded = (dh + 15) / 16 * 16
+        let wide = multiHeadAttention(qkv: resizingBlocks(qkv, count: 3 * heads, from: dh, to: padded), heads: heads,
+                                      sequences: sequences, scale: scale, precision: precision)
+        return resizingBlocks(wide, count: heads, from: padded, to: dh)
+    }
+    let stride = 3 * hidden
     let scratchFloats = mmssr_attention_scratch_floats(sequences.map(\.count).max() ?? 0, dh)
     // Tasks are (sequence, head), sequence-major; a task costs ~len^2. Several chunks per worker of about
     // equal cost balance texts of different lengths; each chunk allocates its scratch once.
@@ -61,6 +69,24 @@ public func multiHeadAttention(qkv: Tensor, heads: Int, sequences: [Range<Int>],
         }
     }
     return Tensor(shape: [qkv.rows, hidden], data: out)
+}
+
+/// Each row of `x` as `count` blocks of `from` columns, each block cut or zero-padded to `to` columns.
+func resizingBlocks(_ x: Tensor, count: Int, from: Int, to: Int) -> Tensor {
+    precondition(x.cols == count * from, "resizingBlocks: \(x.cols) columns are not \(count) blocks of \(from)")
+    let kept = min(from, to)
+    var out = [Float](repeating: 0, count: x.rows * count * to)
+    x.data.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+            for r in 0..<x.rows {
+                for b in 0..<count {
+                    let s = src.baseAddress! + (r * count + b) * from, d = dst.baseAddress! + (r * count + b) * to
+                    d.update(from: s, count: kept)
+                }
+            }
+        }
+    }
+    return Tensor(shape: [x.rows, count * to], data: out)
 }
 
 /// Splits `0..<costs.count` into at most `parts` contiguous, non-empty ranges of about equal total cost.

@@ -42,22 +42,11 @@ public struct VisionFeatures: Sendable {
 
 /// DINOv2 ViT (pre-norm blocks with LayerScale), as the model file describes it.
 public struct VisionTransformer: Sendable {
-    struct Block: Sendable {
-        let norm1: LayerNorm
-        let qkv: any LinearLayer
-        let out: any LinearLayer
-        let layerScale1: [Float]
-        let norm2: LayerNorm
-        let fc1: any LinearLayer
-        let fc2: any LinearLayer
-        let layerScale2: [Float]
-    }
-
     public let config: VisionConfig
     let patchProjection: any LinearLayer
     let clsToken: [Float]
     let positions: [Float]
-    let blocks: [Block]
+    let blocks: [EncoderBlock]
     let norm: LayerNorm
     /// bf16 attention only when the matrices run in int8 (fp32 models keep their onnxruntime parity).
     let attentionPrecision: AttentionPrecision
@@ -74,13 +63,14 @@ public struct VisionTransformer: Sendable {
         positions = try file.floats(tensor: "v.pos_embed", shape: [c.tokens, c.dim])
         blocks = try (0..<c.depth).map { i throws(ModelFileError) in
             let p = "v.blk.\(i)"
-            return Block(
+            return EncoderBlock(
                 norm1: try file.layerNorm("\(p).norm1", eps: c.layerNormEps),
                 qkv: try file.linear("\(p).attn.q", "\(p).attn.k", "\(p).attn.v", dequantize: dequantize),
                 out: try file.linear("\(p).attn.out", dequantize: dequantize),
                 layerScale1: try file.floats(tensor: "\(p).ls1", shape: [c.dim]),
                 norm2: try file.layerNorm("\(p).norm2", eps: c.layerNormEps),
                 fc1: try file.linear("\(p).mlp.fc1", dequantize: dequantize),
+                activation: .erf,
                 fc2: try file.linear("\(p).mlp.fc2", dequantize: dequantize),
                 layerScale2: try file.floats(tensor: "\(p).ls2", shape: [c.dim]))
         }
@@ -94,32 +84,11 @@ public struct VisionTransformer: Sendable {
         return hiddenStates(images, clock: &clock)
     }
 
-    /// `hiddenStates`, with the time of each kind of op added to `clock`.
-    ///
-    /// With several workers and images, each worker runs whole forwards of one image at a time: an image's
-    /// activations fit a core's L2 (measured on 2 cores: one image per forward 35 images/s per core, eight
-    /// 22, and eight split op by op over both cores 41 in all). Rows never depend on their batch mates, so
-    /// the result is the same bits either way.
+    /// `hiddenStates`, with the time of each kind of op added to `clock` (see `forwardImageParallel`).
     public func hiddenStates(_ images: [[Float]], clock: inout PartClock) -> Tensor {
-        let workers = min(Parallel.threads, images.count)
-        guard workers > 1 else { return batchHiddenStates(images, clock: &clock) }
-        var states = [Tensor](repeating: Tensor(zeros: [0, config.dim]), count: images.count)
-        var clocks = [PartClock](repeating: PartClock(enabled: clock.isEnabled), count: workers)
-        states.withUnsafeMutableBufferPointer { s in
-            clocks.withUnsafeMutableBufferPointer { c in
-                // Worker w writes only states[i] for its own i and clocks[w].
-                let out = UncheckedSendable((s.baseAddress!, c.baseAddress!))
-                Parallel.forEach(workers) { w in
-                    Parallel.serially {
-                        for i in stride(from: w, to: images.count, by: workers) {
-                            out.value.0[i] = batchHiddenStates([images[i]], clock: &out.value.1[w])
-                        }
-                    }
-                }
-            }
-        }
-        for worker in clocks { clock.add(worker) }
-        return Tensor.concatRows(states)
+        Tensor.concatRows(forwardImageParallel(count: images.count, clock: &clock) { range, clock in
+            batchHiddenStates(Array(images[range]), clock: &clock)
+        })
     }
 
     /// One forward over the whole batch, each op split across the workers.
@@ -127,7 +96,9 @@ public struct VisionTransformer: Sendable {
         clock.start()
         var x = embed(images, clock: &clock)
         let sequences = (0..<images.count).map { $0 * config.tokens ..< ($0 + 1) * config.tokens }
-        for block in blocks { x = forward(block, consume x, sequences, clock: &clock) }
+        for block in blocks {
+            x = block.forward(consume x, heads: config.heads, sequences: sequences, precision: attentionPrecision, clock: &clock)
+        }
         let out = norm.forward(x)
         clock.mark(.other)
         return out
@@ -143,7 +114,7 @@ public struct VisionTransformer: Sendable {
 
     /// CLS token and patch embeddings plus the position table: `[images * tokens, dim]`.
     func embed(_ images: [[Float]], clock: inout PartClock) -> Tensor {
-        let rows = patchRows(images)
+        let rows = patchRows(images, imageSize: config.imageSize, patchSize: config.patchSize)
         clock.mark(.other)
         let patches = patchProjection.forward(rows)
         clock.mark(.linear)
@@ -163,55 +134,5 @@ public struct VisionTransformer: Sendable {
             }
         }
         return Tensor(shape: [images * t, d], data: x)
-    }
-
-    /// The patch embedding's convolution as a GEMM: one row per patch (row-major over the grid), holding the
-    /// patch's pixels in the kernel's (channel, y, x) order.
-    func patchRows(_ images: [[Float]]) -> Tensor {
-        let (s, ps, g) = (config.imageSize, config.patchSize, config.grid)
-        let width = 3 * ps * ps
-        var rows = [Float](repeating: 0, count: images.count * g * g * width)
-        for (i, image) in images.enumerated() {
-            precondition(image.count == 3 * s * s, "image \(i) has \(image.count) values, expected 3x\(s)x\(s)")
-            for py in 0..<g {
-                for px in 0..<g {
-                    var o = ((i * g + py) * g + px) * width
-                    for ch in 0..<3 {
-                        for y in 0..<ps {
-                            let src = (ch * s + py * ps + y) * s + px * ps
-                            for x in 0..<ps { rows[o + x] = image[src + x] }
-                            o += ps
-                        }
-                    }
-                }
-            }
-        }
-        return Tensor(shape: [images.count * g * g, width], data: rows)
-    }
-
-    /// One pre-norm block. `x` is consumed so the residual additions update its storage in place.
-    func forward(_ b: Block, _ x: consuming Tensor, _ sequences: [Range<Int>], clock: inout PartClock) -> Tensor {
-        let dh = config.dim / config.heads
-        let normed = b.norm1.forward(x)
-        clock.mark(.other)
-        let qkv = b.qkv.forward(normed)
-        clock.mark(.linear)
-        let attended = multiHeadAttention(qkv: qkv, heads: config.heads, sequences: sequences,
-                                          scale: 1 / Float(dh).squareRoot(), precision: attentionPrecision)
-        clock.mark(.attention)
-        let projected = b.out.forward(attended)
-        clock.mark(.linear)
-        let x = (consume x).addingScaled(projected, channelScale: b.layerScale1)
-        let normed2 = b.norm2.forward(x)
-        clock.mark(.other)
-        let hidden = b.fc1.forward(normed2)
-        clock.mark(.linear)
-        let activated = GELU.erf(consume hidden)
-        clock.mark(.other)
-        let mlp = b.fc2.forward(activated)
-        clock.mark(.linear)
-        let out = (consume x).addingScaled(mlp, channelScale: b.layerScale2)
-        clock.mark(.other)
-        return out
     }
 }

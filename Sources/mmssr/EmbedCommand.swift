@@ -16,6 +16,7 @@ struct EmbedCommand: ParsableCommand {
         """)
 
     @OptionGroup var options: PipelineOptions
+    @OptionGroup var student: StudentModelOption
 
     @Option(name: .shortAndLong, help: "Features file to write (.mmfeat).")
     var output: String
@@ -30,7 +31,7 @@ struct EmbedCommand: ParsableCommand {
 
     private func embed() throws(PipelineError) {
         var job = try options.job(output: output)
-        let (embedder, identity) = try options.loadModel()
+        let (embedder, identity) = try student.loadModel(fp32: options.fp32)
         job.scorerIdentity = identity
         let progress = options.quiet ? nil : ProgressReporter(style: ProgressReporter.stderrStyle, label: "embed")
         let summary = try EmbedPipeline(embedder: embedder, job: job, progress: progress).run()

@@ -39,7 +39,7 @@ struct GenerateCommand: ParsableCommand {
         let ids = lm.tokenizer.encode(text)
         guard !ids.isEmpty else { throw CLIError("the prompt is empty") }
         try lm.checkContext(ids.count, extra: n)
-        var generated = lm.model.greedy(prompt: ids, maxNewTokens: n, stopTokens: lm.stopTokens)
+        var generated = lm.model.greedy(prompt: ids, options: .init(maxNewTokens: n, stopTokens: lm.stopTokens))
         if let last = generated.last, lm.stopTokens.contains(last) { generated.removeLast() }
         let out = lm.tokenizer.decode(generated, skipSpecial: true)
         if json {

@@ -22,6 +22,7 @@ struct ScoreCommand: ParsableCommand {
         """)
 
     @OptionGroup var options: PipelineOptions
+    @OptionGroup var student: StudentModelOption
 
     @Option(name: .shortAndLong, help: "Score table to write: .parquet, .csv or .jsonl.")
     var output: String
@@ -41,7 +42,7 @@ struct ScoreCommand: ParsableCommand {
         do { _ = try ScoreTable.Format(path: output) } catch { throw .table(error) }
         var job = try options.job(output: output)
         job.mmssrFolder = mmssrFolder
-        let (scorer, identity) = try options.loadModel()
+        let (scorer, identity) = try student.loadModel(fp32: options.fp32)
         job.scorerIdentity = identity
         let progress = options.quiet ? nil : ProgressReporter(style: ProgressReporter.stderrStyle)
         let summary = try ScorePipeline(scorer: scorer, job: job, progress: progress).run()

@@ -7,7 +7,7 @@ struct MMSSR: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mmssr",
         abstract: "Score and select multimodal instruction data on CPU (mmSSR).",
-        subcommands: [InspectCommand.self, ScoreCommand.self, EvaluateCommand.self, SelectCommand.self, MergeCommand.self, BenchCommand.self, EmbedCommand.self, FitCommand.self, TokenizeCommand.self, GenerateCommand.self, PerplexityCommand.self]
+        subcommands: [InspectCommand.self, ScoreCommand.self, EvaluateCommand.self, SelectCommand.self, MergeCommand.self, BenchCommand.self, EmbedCommand.self, FitCommand.self, TokenizeCommand.self, GenerateCommand.self, PerplexityCommand.self, TeachCommand.self]
     )
 }
 

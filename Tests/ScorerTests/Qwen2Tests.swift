@@ -54,7 +54,7 @@ final class Qwen2Tests: XCTestCase {
         for chat in ref["chats"] as! [[String: Any]] {
             let prompt = ints(chat["ids"]), expected = ints(chat["generated"])
             XCTAssertEqual(tokenizer.encode(template.render(user: chat["prompt"] as! String)), prompt, "chat template ids")
-            let got = m.greedy(prompt: prompt, maxNewTokens: expected.count)
+            let got = m.greedy(prompt: prompt, options: .init(maxNewTokens: expected.count))
             // Compare up to the first step whose reference top-2 margin is too close to call in fp32.
             let margins = (chat["margins"] as! [NSNumber]).map(\.floatValue)
             let clear = margins.firstIndex { $0 < 1e-3 } ?? expected.count
@@ -109,6 +109,40 @@ final class Qwen2Tests: XCTestCase {
                 let single = m.nextTokenProbabilities(prompts: [p, prompt + [96]], over: [0, 1, 2, 3, 4, 5])[0]
                 for (a, b) in zip(batch[i], single) { XCTAssertLessThan(abs(a - b), 1e-6 * max(1e-3, b), "fp32 \(fp32): prompt \(i)") }
             }
+        }
+    }
+
+    /// Batched greedy answers over a shared prefix equal each prompt's answer alone (tokens identical, probed
+    /// probabilities within float noise), with a repetition penalty; rows spliced in by negative tokens act as
+    /// the vocabulary rows they copy.
+    func testBatchedAnswersEqualSingleAnswersAndEmbeddingsSplice() {
+        let c = Qwen2Configuration(layers: 2, hidden: 64, intermediate: 96, heads: 4, kvHeads: 2, contextLength: 256,
+                                   ropeTheta: 10000, rmsNormEps: 1e-6, vocabularySize: 97, tiedEmbedding: true)
+        for fp32 in [true, false] {
+            let m = Qwen2(randomWeights: c, fp32: fp32, seed: 11)
+            let spliced: [Int32] = [3, 30, 60, 90]
+            let rows = Tensor.concatRows(spliced.map { m.embed([LMSequence(tokens: [$0], cache: m.makeCache())]) })
+            let head: [Int32] = (0..<20).map { Int32(($0 * 17) % 97) }
+            let withImage = head + LMSequence.embeddingTokens(rows: 4) + [7, 8]
+            let plain = head + spliced + [7, 8]
+            let prompts = [withImage + [40, 41], withImage + [42], withImage + [43, 44, 45]]
+            let options = Qwen2.GreedyOptions(maxNewTokens: 6, stopTokens: [5], repetitionPenalty: 1.3, vocabularyLimit: 90)
+            let probe: [Int32] = [0, 1, 2, 3, 4, 5]
+            let batch = m.answers(prompts: prompts, embeddings: rows, probe: probe, options: options)
+            for (i, p) in prompts.enumerated() {
+                let alone = m.answers(prompts: [p], embeddings: rows, probe: probe, options: options)[0]
+                XCTAssertEqual(batch[i].tokens, alone.tokens, "fp32 \(fp32): prompt \(i) greedy")
+                for (a, b) in zip(batch[i].probabilities, alone.probabilities) {
+                    XCTAssertLessThan(abs(a - b), 1e-6 * max(1e-3, b), "fp32 \(fp32): prompt \(i) probabilities")
+                }
+                let textual = Array(plain + p[withImage.count...])
+                let asTokens = m.answers(prompts: [textual], probe: probe, options: options)[0]
+                XCTAssertEqual(asTokens.tokens, alone.tokens, "fp32 \(fp32): spliced rows vs their tokens")
+                XCTAssertFalse(alone.tokens.contains { $0 >= 90 }, "argmax beyond the vocabulary limit")
+                let styled = m.answerWithCandidates(prompt: p, candidates: [[1, 2], [60]], embeddings: rows, options: options)
+                XCTAssertEqual(styled.answer, alone.tokens, "fp32 \(fp32): the answer beside teacher-forced candidates")
+            }
+            XCTAssertEqual(m.greedy(prompt: prompts[0], options: options, embeddings: rows), batch[0].tokens)
         }
     }
 

@@ -4,16 +4,25 @@ import Tensor
 
 /// What one sequence of a batched forward brings: its new tokens, the cache they extend, and an optional
 /// shared prefix (a cache filled once) that its tokens follow.
+///
+/// A negative token stands for a row of `embeddings` instead of a vocabulary row: `-1 - k` is row k. That is
+/// how an image's projected features take the place of its placeholder (LLaVA's splice) while positions,
+/// caches and shared prefixes stay token-shaped.
 public struct LMSequence: Sendable {
     public let tokens: [Int32]
     public let cache: KVCache
     public let prefix: KVCache?
+    public let embeddings: Tensor?
 
-    public init(tokens: [Int32], cache: KVCache, prefix: KVCache? = nil) {
+    public init(tokens: [Int32], cache: KVCache, prefix: KVCache? = nil, embeddings: Tensor? = nil) {
         self.tokens = tokens
         self.cache = cache
         self.prefix = prefix
+        self.embeddings = embeddings
     }
+
+    /// The tokens `[-1, -2, ..., -rows]`: every row of an embeddings tensor, in order.
+    public static func embeddingTokens(rows: Int) -> [Int32] { (0..<rows).map { -1 - Int32($0) } }
 
     /// Position of the first new token: everything the prefix and the cache hold comes before it.
     var firstPosition: Int { (prefix?.count ?? 0) + cache.count }
@@ -118,7 +127,7 @@ public struct Qwen2: Sendable {
             positions += (0..<s.tokens.count).map { Int32(s.firstPosition + $0) }
         }
         let attention = zip(sequences, rows).map { CausalSequence(rows: $1, cache: $0.cache, prefix: $0.prefix) }
-        var x = embed(sequences.flatMap(\.tokens))
+        var x = embed(sequences)
         for (layer, block) in blocks.enumerated() {
             x = self.block(block, layer: layer, consume x, positions: positions, sequences: attention)
         }
@@ -129,12 +138,23 @@ public struct Qwen2: Sendable {
     /// Logits `[rows, vocabulary]` of final hidden states.
     public func logits(_ hidden: Tensor) -> Tensor { head.forward(hidden) }
 
-    func embed(_ tokens: [Int32]) -> Tensor {
+    func embed(_ sequences: [LMSequence]) -> Tensor {
         let d = config.hidden
-        var x = Tensor(zeros: [tokens.count, d])
-        for (r, t) in tokens.enumerated() {
-            precondition(t >= 0 && Int(t) < config.vocabularySize, "token id \(t) outside the vocabulary")
-            x.data.replaceSubrange(r * d ..< (r + 1) * d, with: embedding[Int(t) * d ..< (Int(t) + 1) * d])
+        var x = Tensor(zeros: [sequences.reduce(0) { $0 + $1.tokens.count }, d])
+        var r = 0
+        for s in sequences {
+            for t in s.tokens {
+                if t >= 0 {
+                    precondition(Int(t) < config.vocabularySize, "token id \(t) outside the vocabulary")
+                    x.data.replaceSubrange(r * d ..< (r + 1) * d, with: embedding[Int(t) * d ..< (Int(t) + 1) * d])
+                } else {
+                    guard let e = s.embeddings, Int(-1 - t) < e.rows, e.cols == d else {
+                        preconditionFailure("token \(t) names an embeddings row the sequence does not bring")
+                    }
+                    x.data.replaceSubrange(r * d ..< (r + 1) * d, with: e.row(Int(-1 - t)))
+                }
+                r += 1
+            }
         }
         return x
     }

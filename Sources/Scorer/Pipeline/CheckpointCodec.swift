@@ -19,13 +19,16 @@ enum CheckpointCodec {
         out += "\"image_source\":\(jsonString(row.imageSource)),\"status\":\"\(row.status.rawValue)\",\"error\":\(jsonString(row.error))"
         for (k, v) in zip(Capabilities.keys, row.scores) { out += ",\"\(k)\":\(v.flatMap(formatFloat) ?? "null")" }
         for (k, v) in zip(Styles.keys, row.styleLogits) { out += ",\"\(k)\":\(v.flatMap(formatFloat) ?? "null")" }
-        return out + ",\"styles\":\(jsonString(row.styles))}\n"
+        out += ",\"styles\":\(jsonString(row.styles))"
+        if !row.responses.isEmpty { out += ",\"responses\":[" + row.responses.map(jsonString).joined(separator: ",") + "]" }
+        return out + "}\n"
     }
 
     /// Decodes a row line; the error is a one-line reason.
     static func row(_ line: ArraySlice<UInt8>) -> Result<(position: Int, row: ScoreRow), RowError> {
         var assembler = RowAssembler()
         var position: Int?
+        var responses = [String]()
         var problem: String?
         let parsed: JSONParseError? = Array(line).withUnsafeBufferPointer { buf in
             var parser = JSONParser(buf)
@@ -34,6 +37,15 @@ enum CheckpointCodec {
                     let value = try p.parseValue(depth: 1)
                     if key == "position" {
                         position = value.integerValue.flatMap { Int(exactly: $0) }
+                        return
+                    }
+                    if key == "responses" {
+                        let texts = value.arrayValue?.compactMap(\.stringValue)
+                        if let texts, texts.count == value.arrayValue?.count {
+                            responses = texts
+                        } else if problem == nil {
+                            problem = "responses is not an array of strings"
+                        }
                         return
                     }
                     let field = RowAssembler.field(key)
@@ -54,7 +66,8 @@ enum CheckpointCodec {
             }
         }
         if let parsed { return .failure(RowError(reason: "bad JSON at column \(parsed.offset + 1): \(parsed.reason)")) }
-        let (row, missing) = assembler.finish()
+        var (row, missing) = assembler.finish()
+        row.responses = responses
         if let reason = problem ?? missing { return .failure(RowError(reason: reason)) }
         guard let position else { return .failure(RowError(reason: "missing integer position")) }
         return .success((position, row))

@@ -14,14 +14,15 @@ import Tensor
 /// owning the outputs keeps their order trivially right. `mmssr embed` runs the same stages (`stream`) with
 /// another compute step and sink.
 public final class ScorePipeline {
-    private let scorer: any BatchScorer
-    private let job: ScoreJob
-    private let progress: ProgressReporter?
+    private let body: () throws(PipelineError) -> ScoreSummary
 
-    public init(scorer: any BatchScorer, job: ScoreJob, progress: ProgressReporter? = nil) {
-        self.scorer = scorer
-        self.job = job
-        self.progress = progress
+    public init<Model: BatchScorer>(scorer: Model, job: ScoreJob, progress: ProgressReporter? = nil) {
+        body = { () throws(PipelineError) in
+            try Self.stream(job: job, progress: progress, prepare: scorer.prepare, compute: scorer.score) {
+                fingerprint throws(PipelineError) in
+                try ScoreOutputs(output: job.output, mmssrFolder: job.mmssrFolder, fingerprint: fingerprint, resume: job.resume)
+            }
+        }
     }
 
     /// Where a run writing `output` keeps its checkpoint.
@@ -33,20 +34,14 @@ public final class ScorePipeline {
             + " limit=\(job.limit.map(String.init) ?? "none") scorer=\(job.scorerIdentity)"
     }
 
-    public func run() throws(PipelineError) -> ScoreSummary {
-        let (scorer, job) = (self.scorer, self.job)
-        return try Self.stream(job: job, progress: progress, prepare: scorer.prepare, compute: scorer.score) {
-            fingerprint throws(PipelineError) in
-            try ScoreOutputs(output: job.output, mmssrFolder: job.mmssrFolder, fingerprint: fingerprint, resume: job.resume)
-        }
-    }
+    public func run() throws(PipelineError) -> ScoreSummary { try body() }
 
     /// The three stages for any kind of batch result: `compute` turns a batch into one row per sample, `open`
     /// makes the sink for the run's fingerprint (after the pool opened, so a bad pool leaves no files).
-    static func stream<Sink: PipelineSink>(
+    static func stream<Prepared: PoolSample, Sink: PipelineSink>(
         job: ScoreJob, progress: ProgressReporter?,
-        prepare: @escaping @Sendable (PoolItem, _ imagesRoot: String) -> PreparedSample,
-        compute: ([PreparedSample]) -> [Sink.Row],
+        prepare: @escaping @Sendable (PoolItem, _ imagesRoot: String) -> Prepared,
+        compute: ([Prepared]) -> [Sink.Row],
         open: (_ fingerprint: String) throws(PipelineError) -> Sink
     ) throws(PipelineError) -> ScoreSummary {
         guard job.batchSize >= 1 else { throw .invalidArgument("--batch must be at least 1") }
@@ -66,7 +61,7 @@ public final class ScorePipeline {
         let window = 2 * job.batchSize
         let slots = DispatchSemaphore(value: window)
         let items = BlockingQueue<(sequence: Int, item: PoolItem)>()
-        let prepared = ReorderBuffer<PreparedSample>()
+        let prepared = ReorderBuffer<Prepared>()
         let cancelled = Locked(false)
         let readFailure = Locked<PoolError?>(nil)
         let times = Locked(StageTimes())
@@ -114,7 +109,7 @@ public final class ScorePipeline {
         var sequence = 0
         do throws(PipelineError) {
             while true {
-                var batch: [PreparedSample] = []
+                var batch: [Prepared] = []
                 batch.reserveCapacity(job.batchSize)
                 var t = Self.now()
                 while batch.count < job.batchSize, let sample = prepared.take(sequence) {

@@ -31,6 +31,11 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
+    public var arrayValue: [JSONValue]? {
+        if case let .array(a) = self { return a }
+        return nil
+    }
+
     public var integerValue: Int64? {
         if case let .number(_, i) = self { return i }
         return nil

@@ -1,8 +1,9 @@
 import Glibc
 
 /// The official mmSSR output layout: a folder with `{capability key}.jsonl` and `style.jsonl`, lines
-/// `{"idx": N, "pred_response": "..."}`. Scores are integers as text; styles are official names,
-/// comma-separated. Error rows have no line (the official pipeline has no notion of them).
+/// `{"idx": N, "pred_response": "..."}`. A teacher's rows carry the official answers verbatim; otherwise scores
+/// are rounded integers as text and styles official names, comma-separated. Error rows have no line (the
+/// official pipeline has no notion of them).
 public final class MMSSRFolderWriter: ScoreTableWriter {
     private let capabilitySinks: [ByteSink]
     private let styleSink: ByteSink
@@ -19,6 +20,12 @@ public final class MMSSRFolderWriter: ScoreTableWriter {
 
     public func write(_ row: ScoreRow) throws(TableError) {
         guard row.status == .ok else { return }
+        if row.responses.count == capabilitySinks.count + 1 {
+            func line(_ response: String) -> String { "{\"idx\": \(row.idx), \"pred_response\": \(jsonString(response))}\n" }
+            for (c, sink) in capabilitySinks.enumerated() where row.scores[c] != nil { try sink.write(line(row.responses[c])) }
+            if row.styleLogits.contains(where: { $0 != nil }) { try styleSink.write(line(row.responses[capabilitySinks.count])) }
+            return
+        }
         for (sink, score) in zip(capabilitySinks, row.scores) {
             guard let score, score.isFinite else { continue }
             let level = Int(score.rounded()).clamped(0, 5)

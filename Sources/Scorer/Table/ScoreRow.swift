@@ -15,6 +15,9 @@ public struct ScoreRow: Sendable, Equatable {
     public var styleLogits: [Float?]
     /// Official style names, ", "-separated, most probable first.
     public var styles: String
+    /// The official `pred_response` texts when a teacher answered: one per `Capabilities.keys`, then the
+    /// styler's; empty when the scores come from elsewhere (the official folder then holds rounded scores).
+    public var responses: [String] = []
 
     public init(
         idx: Int64, id: String = "", image: String = "", imageSource: String = "", status: Status = .ok,
