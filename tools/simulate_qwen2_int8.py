@@ -29,11 +29,15 @@ KINDS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_p
 
 
 def calibration_text() -> str:
-    with open(os.path.join(ROOT, "weights", "calibration", "texts.txt")) as f:
-        prose = f.read()
-    with open(os.path.join(ROOT, "weights", "convert_qwen2.py")) as f:
-        code = f.read()
-    return prose + "\n" + code
+    """Qwen2Smoothing.calibrationText, the text the Swift loader calibrates on (a Swift multi-line literal:
+    its closing delimiter's indentation is removed from every line)."""
+    with open(os.path.join(ROOT, "Sources", "Scorer", "LanguageModel", "Qwen2Smoothing.swift")) as f:
+        swift = f.read()
+    body = swift.split('static let calibrationText = """\n', 1)[1].split('"""', 1)[0]
+    lines = body.split("\n")
+    indent = lines[-1]
+    assert indent.strip() == "", "the literal's closing delimiter is on its own line"
+    return "\n".join(line[len(indent):] if line.startswith(indent) else line.lstrip(" ") for line in lines[:-1])
 
 
 def quant_rows(w: torch.Tensor) -> torch.Tensor:
@@ -72,7 +76,7 @@ class Simulator:
         self.model = AutoModelForCausalLM.from_pretrained(d, gguf_file=GGUF, torch_dtype=torch.float32).eval()
         self.ids = torch.tensor([self.tok(TEXT * 3, add_special_tokens=False)["input_ids"][:512]])
         calib = self.tok(calibration_text(), add_special_tokens=False)["input_ids"]
-        self.calib_ids = torch.tensor([calib[:1024]])
+        self.calib_ids = torch.tensor([calib])
         self.linears = {}
         for i, layer in enumerate(self.model.model.layers):
             for kind in KINDS:
@@ -209,7 +213,7 @@ def main() -> None:
         schemes.append(Scheme(f"SmoothQuant alpha {a} all", smooth=smoothing(sim, a, all_kinds)))
         schemes.append(Scheme(f"SmoothQuant alpha {a} qkv+gate/up (fold into norms)",
                               smooth=smoothing(sim, a, ("q_proj", "k_proj", "v_proj", "gate_proj", "up_proj"))))
-    for n in (8, 32):
+    for n in (4, 8, 16, 32):
         schemes.append(Scheme(f"{n} outlier channels fp32 (calibration)", outliers=outlier_channels(sim, n, all_kinds)))
     for kind in KINDS + ("head",):
         schemes.append(Scheme(f"only {kind} in fp32", fp32=lambda l, k, kind=kind: k == kind))
