@@ -9,7 +9,8 @@ fake-quantised one: weights symmetric int8 per output row (scale = max|row| / 12
 symmetric int8 per token (or per block of K), the product in fp32 (exact for int8 x int8 sums of this size up to
 fp32 rounding), then the scales. Metrics on the 512-token reference text of tools/make_qwen2_reference.py:
 top-1 agreement with the fp32 forward and perplexity relative to fp32; calibration (SmoothQuant maxima, outlier
-channels) uses CALIBRATION, disjoint from that text.
+channels) uses the text the Swift loader calibrates on (Qwen2Calibration.calibrationText), disjoint from that text.
+Results: README "Measured on Qwen2.5-Coder-0.5B".
 """
 from __future__ import annotations
 
@@ -29,9 +30,9 @@ KINDS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_p
 
 
 def calibration_text() -> str:
-    """Qwen2Smoothing.calibrationText, the text the Swift loader calibrates on (a Swift multi-line literal:
+    """Qwen2Calibration.calibrationText, the text the Swift loader calibrates on (a Swift multi-line literal:
     its closing delimiter's indentation is removed from every line)."""
-    with open(os.path.join(ROOT, "Sources", "Scorer", "LanguageModel", "Qwen2Smoothing.swift")) as f:
+    with open(os.path.join(ROOT, "Sources", "Scorer", "LanguageModel", "Qwen2Calibration.swift")) as f:
         swift = f.read()
     body = swift.split('static let calibrationText = """\n', 1)[1].split('"""', 1)[0]
     lines = body.split("\n")

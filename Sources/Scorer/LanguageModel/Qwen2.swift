@@ -68,7 +68,7 @@ public struct Qwen2: Sendable {
         embedding = try file.floats(tensor: "token_embd.weight")
         rope = RotaryEmbedding(headDim: c.headDim, theta: c.ropeTheta)
         if !fp32, let q = file.info("blk.0.attn_q.weight"), q.type != .i8 {
-            blocks = try Self.smoothedBlocks(file: file, config: c, embedding: embedding, rope: rope)
+            blocks = try Self.calibratedBlocks(file: file, config: c, embedding: embedding, rope: rope)
         } else {
             blocks = try Self.fileBlocks(file: file, config: c, linear: linear, rmsNorm: rmsNorm)
         }
@@ -78,7 +78,7 @@ public struct Qwen2: Sendable {
             : try linear(["output"], outFeatures: c.vocabularySize, inFeatures: c.hidden)
     }
 
-    /// The blocks as the file stores them: fp32, or int8 from an mmssr int8 file (its own smoothing factors).
+    /// The blocks as the file stores them: fp32, or int8 from an mmssr int8 file (quantised by its converter).
     static func fileBlocks(file: GGUFFile, config c: Qwen2Configuration,
                            linear: ([String], Int, Int) throws(ModelFileError) -> any LinearLayer,
                            rmsNorm: (String) throws(ModelFileError) -> RMSNorm) throws(ModelFileError) -> [Block] {
