@@ -77,9 +77,10 @@ final class Qwen2Tests: XCTestCase {
             let lf = f.logits(hf.rows(r)), lq = q.logits(hq.rows(r))
             for i in 0..<lf.rows where argmax(lf.row(i)) == argmax(lq.row(i)) { agree += 1 }
         }
-        // Measured 488-490 of 512 (95.3-95.7%) with per-token int8 activations on every matrix, and no better with
-        // ffn_down or the head kept in fp32: below issue 15's 97% target, which this bound does not claim.
-        XCTAssertGreaterThanOrEqual(Double(agree) / Double(ids.count), 0.95, "int8 top-1 agreement with fp32")
+        // Issue 15's bar. Per-token int8 alone gave 488/512 (95.3%); with each matrix's 8 calibrated outlier
+        // channels in fp32 (Qwen2Calibration): measured 497/512 (97.1%, one position above the bar; the
+        // simulation, tools/simulate_qwen2_int8.py, predicted 500).
+        XCTAssertGreaterThanOrEqual(Double(agree) / Double(ids.count), 0.97, "int8 top-1 agreement with fp32")
         print("Qwen2 0.5B perplexity on the reference text: fp32 \(pf), int8 \(pq); int8 top-1 agreement \(agree)/\(ids.count)")
     }
 

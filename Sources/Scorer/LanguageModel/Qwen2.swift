@@ -66,21 +66,32 @@ public struct Qwen2: Sendable {
             RMSNorm(weight: try file.floats(tensor: name, shape: [c.hidden]), eps: c.rmsNormEps)
         }
         embedding = try file.floats(tensor: "token_embd.weight")
-        blocks = try (0..<c.layers).map { i throws(ModelFileError) in
-            let p = "blk.\(i)"
-            return Block(
-                attentionNorm: try rmsNorm("\(p).attn_norm.weight"),
-                qkv: try linear(["\(p).attn_q", "\(p).attn_k", "\(p).attn_v"], outFeatures: c.hidden + 2 * c.kvWidth, inFeatures: c.hidden),
-                output: try linear(["\(p).attn_output"], outFeatures: c.hidden, inFeatures: c.hidden),
-                mlpNorm: try rmsNorm("\(p).ffn_norm.weight"),
-                gateUp: try linear(["\(p).ffn_gate", "\(p).ffn_up"], outFeatures: 2 * c.intermediate, inFeatures: c.hidden),
-                down: try linear(["\(p).ffn_down"], outFeatures: c.hidden, inFeatures: c.intermediate))
+        rope = RotaryEmbedding(headDim: c.headDim, theta: c.ropeTheta)
+        if !fp32, let q = file.info("blk.0.attn_q.weight"), q.type != .i8 {
+            blocks = try Self.calibratedBlocks(file: file, config: c, embedding: embedding, rope: rope)
+        } else {
+            blocks = try Self.fileBlocks(file: file, config: c, linear: linear, rmsNorm: rmsNorm)
         }
         norm = try rmsNorm("output_norm.weight")
         head = c.tiedEmbedding
             ? Self.dense(weight: embedding, bias: nil, outFeatures: c.vocabularySize, inFeatures: c.hidden, fp32: fp32)
             : try linear(["output"], outFeatures: c.vocabularySize, inFeatures: c.hidden)
-        rope = RotaryEmbedding(headDim: c.headDim, theta: c.ropeTheta)
+    }
+
+    /// The blocks as the file stores them: fp32, or int8 from an mmssr int8 file (quantised by its converter).
+    static func fileBlocks(file: GGUFFile, config c: Qwen2Configuration,
+                           linear: ([String], Int, Int) throws(ModelFileError) -> any LinearLayer,
+                           rmsNorm: (String) throws(ModelFileError) -> RMSNorm) throws(ModelFileError) -> [Block] {
+        try (0..<c.layers).map { i throws(ModelFileError) in
+            let p = "blk.\(i)"
+            return Block(
+                attentionNorm: try rmsNorm("\(p).attn_norm.weight"),
+                qkv: try linear(["\(p).attn_q", "\(p).attn_k", "\(p).attn_v"], c.hidden + 2 * c.kvWidth, c.hidden),
+                output: try linear(["\(p).attn_output"], c.hidden, c.hidden),
+                mlpNorm: try rmsNorm("\(p).ffn_norm.weight"),
+                gateUp: try linear(["\(p).ffn_gate", "\(p).ffn_up"], 2 * c.intermediate, c.hidden),
+                down: try linear(["\(p).ffn_down"], c.hidden, c.intermediate))
+        }
     }
 
     /// A model from random weights with the given shapes (benchmarks: no file needed).
@@ -129,7 +140,7 @@ public struct Qwen2: Sendable {
         let attention = zip(sequences, rows).map { CausalSequence(rows: $1, cache: $0.cache, prefix: $0.prefix) }
         var x = embed(sequences)
         for (layer, block) in blocks.enumerated() {
-            x = self.block(block, layer: layer, consume x, positions: positions, sequences: attention)
+            x = block.forward(consume x, layer: layer, config: config, rope: rope, positions: positions, sequences: attention)
         }
         for s in sequences { s.cache.commit(s.tokens.count) }
         return norm.forward(x)
@@ -158,25 +169,30 @@ public struct Qwen2: Sendable {
         }
         return x
     }
+}
 
-    func block(_ b: Block, layer: Int, _ x: consuming Tensor, positions: [Int32], sequences: [CausalSequence]) -> Tensor {
+extension Qwen2.Block {
+    /// One decoder layer over `x` (the residual stream): attention, then the MLP, each pre-normed.
+    func forward(_ x: consuming Tensor, layer: Int, config: Qwen2Configuration, rope: RotaryEmbedding,
+                 positions: [Int32], sequences: [CausalSequence]) -> Tensor {
         var h = x
-        h = h + attention(b, layer: layer, b.attentionNorm.forward(h), positions: positions, sequences: sequences)
-        return h + mlp(b, b.mlpNorm.forward(h))
+        h = h + attention(attentionNorm.forward(h), layer: layer, config: config, rope: rope, positions: positions,
+                          sequences: sequences)
+        return h + mlp(mlpNorm.forward(h), config: config)
     }
 
-    func attention(_ b: Block, layer: Int, _ x: Tensor, positions: [Int32], sequences: [CausalSequence]) -> Tensor {
-        let c = config
-        var qkv = b.qkv.forward(x)
+    func attention(_ x: Tensor, layer: Int, config c: Qwen2Configuration, rope: RotaryEmbedding, positions: [Int32],
+                   sequences: [CausalSequence]) -> Tensor {
+        var qkv = self.qkv.forward(x)
         rope.apply(&qkv, firstColumn: 0, heads: c.heads, positions: positions)
         rope.apply(&qkv, firstColumn: c.hidden, heads: c.kvHeads, positions: positions)
         let heads = causalAttention(qkv: qkv, layer: layer, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim,
                                     sequences: sequences)
-        return b.output.forward(heads)
+        return output.forward(heads)
     }
 
-    func mlp(_ b: Block, _ x: Tensor) -> Tensor {
-        let gateUp = b.gateUp.forward(x)
+    func mlp(_ x: Tensor, config: Qwen2Configuration) -> Tensor {
+        let gateUp = self.gateUp.forward(x)
         let n = config.intermediate, rows = x.rows
         var act = Tensor(zeros: [rows, n])
         gateUp.data.withUnsafeBufferPointer { g in
@@ -184,7 +200,7 @@ public struct Qwen2: Sendable {
                 mmssr_silu_mul(g.baseAddress!, 2 * n, g.baseAddress! + n, 2 * n, rows, n, o.baseAddress!, n)
             }
         }
-        return b.down.forward(act)
+        return down.forward(act)
     }
 }
 

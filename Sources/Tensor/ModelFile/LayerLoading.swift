@@ -13,6 +13,12 @@ extension GGUFFile {
     /// `linear(_:dequantize:)` with the prefixes as an array. `quantizeDense` quantises matrices stored in a
     /// dense or llama.cpp type per output channel (an int8 layer from a file that has no I8 matrices).
     public func linearLayer(_ prefixes: [String], dequantize: Bool, quantizeDense: Bool = false) throws(ModelFileError) -> any LinearLayer {
+        if let first = info("\(prefixes[0]).weight"), first.type != .i8 {
+            let m = try denseMatrix(prefixes)
+            return quantizeDense && !dequantize
+                ? QuantizedLinear.quantizing(weight: m.weight, bias: m.bias, outFeatures: m.outFeatures, inFeatures: m.inFeatures)
+                : Linear(weight: m.weight, bias: m.bias, outFeatures: m.outFeatures, inFeatures: m.inFeatures)
+        }
         var weights = [Float](), quants = [Int8](), scales = [Float](), biases = [Float](), smooth: [Float]?
         var inFeatures = -1, outFeatures = 0, quantized = false, hasBias = false
         for prefix in prefixes {
@@ -47,12 +53,6 @@ extension GGUFFile {
             throw ModelFileError(path: path, offset: nil, reason: "cannot fuse int8 and fp32 matrices: \(prefixes.joined(separator: ", "))")
         }
         let bias = hasBias ? biases : nil
-        if !quantized && quantizeDense && !dequantize {
-            return QuantizedLinear.quantizing(weight: weights, bias: bias, outFeatures: outFeatures, inFeatures: inFeatures)
-        }
-        if !quantized {
-            return Linear(weight: weights, bias: bias, outFeatures: outFeatures, inFeatures: inFeatures)
-        }
         if dequantize {
             let divisor = smooth ?? [Float](repeating: 1, count: inFeatures)
             let w = (0..<quants.count).map { Float(quants[$0]) * scales[$0 / inFeatures] / divisor[$0 % inFeatures] }
@@ -62,9 +62,44 @@ extension GGUFFile {
                                inFeatures: inFeatures, inputScale: smooth?.map { 1 / $0 })
     }
 
+    /// The fp32 matrix (dequantised from its stored type) and bias of `prefixes` fused as `linearLayer` fuses
+    /// them, for matrices stored in a dense or llama.cpp type (an int8 file's matrices are quantised already).
+    public func denseMatrix(_ prefixes: [String]) throws(ModelFileError) -> DenseMatrix {
+        var weights = [Float](), biases = [Float](), hasBias = false, inFeatures = -1, outFeatures = 0
+        for prefix in prefixes {
+            guard let w = info("\(prefix).weight"), w.shape.count == 2 else {
+                throw ModelFileError(path: path, offset: nil, reason: "tensor \(prefix).weight is missing or not a matrix")
+            }
+            guard w.type != .i8 else {
+                throw ModelFileError(path: path, offset: w.offset, reason: "cannot fuse int8 and fp32 matrices: \(prefixes.joined(separator: ", "))")
+            }
+            if inFeatures >= 0 && w.shape[1] != inFeatures {
+                throw ModelFileError(path: path, offset: w.offset, reason: "\(prefix).weight has \(w.shape[1]) inputs, expected \(inFeatures)")
+            }
+            inFeatures = w.shape[1]
+            outFeatures += w.shape[0]
+            if info("\(prefix).bias") != nil {
+                biases += try floats(tensor: "\(prefix).bias", shape: [w.shape[0]])
+                hasBias = true
+            } else {
+                biases += [Float](repeating: 0, count: w.shape[0])
+            }
+            weights += try floats(tensor: "\(prefix).weight")
+        }
+        return DenseMatrix(weight: weights, bias: hasBias ? biases : nil, outFeatures: outFeatures, inFeatures: inFeatures)
+    }
+
     /// LayerNorm from `PREFIX.weight` and `PREFIX.bias`.
     public func layerNorm(_ prefix: String, eps: Float) throws(ModelFileError) -> LayerNorm {
         let w = try floats(tensor: "\(prefix).weight")
         return LayerNorm(weight: w, bias: try floats(tensor: "\(prefix).bias", shape: [w.count]), eps: eps)
     }
+}
+
+/// A fused fp32 weight `[outFeatures, inFeatures]` (row-major, as stored) and its bias.
+public struct DenseMatrix: Sendable {
+    public let weight: [Float]
+    public let bias: [Float]?
+    public let outFeatures: Int
+    public let inFeatures: Int
 }
