@@ -50,14 +50,7 @@ enum CheckpointCodec {
                     }
                     let field = RowAssembler.field(key)
                     if case .unknown = field { return }
-                    let text: String?
-                    switch value {
-                    case .null: text = nil
-                    case let .string(s): text = s
-                    case let .number(d, integer): text = integer.map(String.init) ?? String(d)
-                    default: text = "?"
-                    }
-                    if problem == nil { problem = assembler.set(field, text: text) }
+                    if problem == nil { problem = assembler.set(field, json: value) }
                 }
                 try parser.expectEnd()
                 return nil

@@ -73,14 +73,8 @@ public final class JSONLTableReader: ScoreTableReader {
             try parser.parseObject { (p, key) throws(JSONParseError) in
                 let field = RowAssembler.field(key)
                 if case .unknown = field { try p.skipValue(depth: 1); return }
-                let text: String?
-                switch try p.parseValue(depth: 1) {
-                case .null: text = nil
-                case let .string(s): text = s
-                case let .number(d, integer): text = integer.map(String.init) ?? String(d)
-                default: text = "?"
-                }
-                if problem == nil { problem = assembler.set(field, text: text) }
+                let value = try p.parseValue(depth: 1)
+                if problem == nil { problem = assembler.set(field, json: value) }
             }
             try parser.expectEnd()
         } catch {

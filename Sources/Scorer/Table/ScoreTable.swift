@@ -88,6 +88,19 @@ struct RowAssembler {
         }
     }
 
+    /// Applies one JSON cell through its text form: numbers as written (integers exactly), other values as "?",
+    /// which every typed field refuses.
+    mutating func set(_ field: Field, json value: JSONValue) -> String? {
+        let text: String?
+        switch value {
+        case .null: text = nil
+        case let .string(s): text = s
+        case let .number(d, integer): text = integer.map(String.init) ?? String(d)
+        default: text = "?"
+        }
+        return set(field, text: text)
+    }
+
     /// Applies one cell given as text (CSV) or already typed (JSONL, via the text form of numbers).
     mutating func set(_ field: Field, text: String?) -> String? {
         switch field {

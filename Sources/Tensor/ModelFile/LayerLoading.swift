@@ -19,40 +19,21 @@ extension GGUFFile {
                 ? QuantizedLinear.quantizing(weight: m.weight, bias: m.bias, outFeatures: m.outFeatures, inFeatures: m.inFeatures)
                 : Linear(weight: m.weight, bias: m.bias, outFeatures: m.outFeatures, inFeatures: m.inFeatures)
         }
-        var weights = [Float](), quants = [Int8](), scales = [Float](), biases = [Float](), smooth: [Float]?
-        var inFeatures = -1, outFeatures = 0, quantized = false, hasBias = false
-        for prefix in prefixes {
-            guard let w = info("\(prefix).weight"), w.shape.count == 2 else {
-                throw ModelFileError(path: path, offset: nil, reason: "tensor \(prefix).weight is missing or not a matrix")
+        var quants = [Int8](), scales = [Float](), smooth: [Float]?
+        let fused = try fusedShape(prefixes)
+        for (prefix, w) in zip(prefixes, fused.parts) {
+            guard w.type == .i8 else {
+                throw ModelFileError(path: path, offset: nil, reason: "cannot fuse int8 and fp32 matrices: \(prefixes.joined(separator: ", "))")
             }
-            if inFeatures >= 0 && w.shape[1] != inFeatures {
-                throw ModelFileError(path: path, offset: w.offset, reason: "\(prefix).weight has \(w.shape[1]) inputs, expected \(inFeatures)")
+            quants += try int8s(tensor: "\(prefix).weight")
+            scales += try floats(tensor: "\(prefix).weight.scale", shape: [w.shape[0]])
+            let s = info("\(prefix).weight.smooth") == nil ? nil : try floats(tensor: "\(prefix).weight.smooth", shape: [w.shape[1]])
+            if prefix != prefixes[0] && s != smooth {
+                throw ModelFileError(path: path, offset: w.offset, reason: "fused matrices \(prefixes.joined(separator: ", ")) have different smoothing factors")
             }
-            inFeatures = w.shape[1]
-            outFeatures += w.shape[0]
-            if info("\(prefix).bias") != nil {
-                biases += try floats(tensor: "\(prefix).bias", shape: [w.shape[0]])
-                hasBias = true
-            } else {
-                biases += [Float](repeating: 0, count: w.shape[0])
-            }
-            if w.type == .i8 {
-                quantized = true
-                quants += try int8s(tensor: "\(prefix).weight")
-                scales += try floats(tensor: "\(prefix).weight.scale", shape: [w.shape[0]])
-                let s = info("\(prefix).weight.smooth") == nil ? nil : try floats(tensor: "\(prefix).weight.smooth", shape: [w.shape[1]])
-                if prefix != prefixes[0] && s != smooth {
-                    throw ModelFileError(path: path, offset: w.offset, reason: "fused matrices \(prefixes.joined(separator: ", ")) have different smoothing factors")
-                }
-                smooth = s
-            } else {
-                weights += try floats(tensor: "\(prefix).weight")
-            }
+            smooth = s
         }
-        if quantized && !weights.isEmpty {
-            throw ModelFileError(path: path, offset: nil, reason: "cannot fuse int8 and fp32 matrices: \(prefixes.joined(separator: ", "))")
-        }
-        let bias = hasBias ? biases : nil
+        let (inFeatures, outFeatures, bias) = (fused.inFeatures, fused.outFeatures, fused.bias)
         if dequantize {
             let divisor = smooth ?? [Float](repeating: 1, count: inFeatures)
             let w = (0..<quants.count).map { Float(quants[$0]) * scales[$0 / inFeatures] / divisor[$0 % inFeatures] }
@@ -65,13 +46,25 @@ extension GGUFFile {
     /// The fp32 matrix (dequantised from its stored type) and bias of `prefixes` fused as `linearLayer` fuses
     /// them, for matrices stored in a dense or llama.cpp type (an int8 file's matrices are quantised already).
     public func denseMatrix(_ prefixes: [String]) throws(ModelFileError) -> DenseMatrix {
-        var weights = [Float](), biases = [Float](), hasBias = false, inFeatures = -1, outFeatures = 0
+        let fused = try fusedShape(prefixes)
+        var weights = [Float]()
+        for (prefix, w) in zip(prefixes, fused.parts) {
+            guard w.type != .i8 else {
+                throw ModelFileError(path: path, offset: w.offset, reason: "cannot fuse int8 and fp32 matrices: \(prefixes.joined(separator: ", "))")
+            }
+            weights += try floats(tensor: "\(prefix).weight")
+        }
+        return DenseMatrix(weight: weights, bias: fused.bias, outFeatures: fused.outFeatures, inFeatures: fused.inFeatures)
+    }
+
+    /// The matrices `prefixes` name, checked to share their inputs, with the fused output count and bias (zeros
+    /// for the parts without one; nil when none has one).
+    private func fusedShape(_ prefixes: [String]) throws(ModelFileError)
+        -> (parts: [GGUFTensorInfo], inFeatures: Int, outFeatures: Int, bias: [Float]?) {
+        var parts = [GGUFTensorInfo](), biases = [Float](), hasBias = false, inFeatures = -1, outFeatures = 0
         for prefix in prefixes {
             guard let w = info("\(prefix).weight"), w.shape.count == 2 else {
                 throw ModelFileError(path: path, offset: nil, reason: "tensor \(prefix).weight is missing or not a matrix")
-            }
-            guard w.type != .i8 else {
-                throw ModelFileError(path: path, offset: w.offset, reason: "cannot fuse int8 and fp32 matrices: \(prefixes.joined(separator: ", "))")
             }
             if inFeatures >= 0 && w.shape[1] != inFeatures {
                 throw ModelFileError(path: path, offset: w.offset, reason: "\(prefix).weight has \(w.shape[1]) inputs, expected \(inFeatures)")
@@ -84,9 +77,9 @@ extension GGUFFile {
             } else {
                 biases += [Float](repeating: 0, count: w.shape[0])
             }
-            weights += try floats(tensor: "\(prefix).weight")
+            parts.append(w)
         }
-        return DenseMatrix(weight: weights, bias: hasBias ? biases : nil, outFeatures: outFeatures, inFeatures: inFeatures)
+        return (parts, inFeatures, outFeatures, hasBias ? biases : nil)
     }
 
     /// LayerNorm from `PREFIX.weight` and `PREFIX.bias`.
