@@ -27,6 +27,8 @@ import gguf
 import numpy as np
 import tokenizers
 
+import bf16_safetensors
+
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 QWEN_GGUF = os.path.join(ROOT, "weights", "cache", "qwen2.5-coder-0.5b-instruct.gguf")
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]  # Qwen2's added tokens, ids 151643-151645
@@ -184,26 +186,6 @@ def tensors(rng, strong, keep_deleted_layer):
     return {k: a.astype(np.float32) for k, a in t.items()}
 
 
-def bf16_bits(values):
-    """float32 -> bf16 bit patterns, round to nearest even."""
-    u = values.view(np.uint32)
-    return ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
-
-
-def write_safetensors(path, tensors):
-    header, offset = {"__metadata__": {"format": "pt"}}, 0
-    for name, bits in tensors.items():
-        header[name] = {"dtype": "BF16", "shape": list(bits.shape), "data_offsets": [offset, offset + bits.nbytes]}
-        offset += bits.nbytes
-    blob = json.dumps(header).encode()
-    blob += b" " * (-len(blob) % 8)
-    with open(path, "wb") as f:
-        f.write(len(blob).to_bytes(8, "little"))
-        f.write(blob)
-        for bits in tensors.values():
-            f.write(np.ascontiguousarray(bits).tobytes())
-
-
 def write_checkpoint(out, seed, vocab, merges, strong, fast_tokenizer, keep_deleted_layer):
     os.makedirs(out, exist_ok=True)
     write_tokenizer(out, vocab, merges, fast_tokenizer)
@@ -216,7 +198,7 @@ def write_checkpoint(out, seed, vocab, merges, strong, fast_tokenizer, keep_dele
     weight_map = {}
     for s, part in enumerate([names[: len(names) // 2], names[len(names) // 2:]]):
         file = f"model-0000{s + 1}-of-00002.safetensors"
-        write_safetensors(os.path.join(out, file), {n: bf16_bits(values[n]) for n in part})
+        bf16_safetensors.write(os.path.join(out, file), {n: bf16_safetensors.bf16_bits(values[n]) for n in part})
         weight_map.update({n: file for n in part})
     with open(os.path.join(out, "model.safetensors.index.json"), "w") as f:
         json.dump({"metadata": {}, "weight_map": weight_map}, f, indent=2)

@@ -16,6 +16,8 @@ import time
 import gguf
 import numpy as np
 
+import bf16_safetensors
+
 here = os.path.dirname(os.path.abspath(__file__))
 converter = os.path.join(here, "..", "weights", "convert_qwen2.py")
 
@@ -39,21 +41,6 @@ def tokenizer_files(qwen_gguf, out):
     json.dump({"eos_token_id": [151645, 151643], "repetition_penalty": 1.1, "do_sample": True, "top_k": 20},
               open(os.path.join(out, "generation_config.json"), "w"))
     return len(tokens), len(added), len(merges)
-
-
-def write_bf16_safetensors(path, tensors):
-    """A safetensors file of BF16 tensors given as uint16 bit patterns (numpy has no bf16)."""
-    header, offset = {}, 0
-    for name, bits in tensors.items():
-        header[name] = {"dtype": "BF16", "shape": list(bits.shape), "data_offsets": [offset, offset + bits.nbytes]}
-        offset += bits.nbytes
-    blob = json.dumps(header).encode()
-    blob += b" " * (-len(blob) % 8)
-    with open(path, "wb") as f:
-        f.write(len(blob).to_bytes(8, "little"))
-        f.write(blob)
-        for bits in tensors.values():
-            f.write(np.ascontiguousarray(bits).tobytes())
 
 
 def checkpoint(qwen_gguf, out, hidden, layers, ffn, heads, kv_heads, rng, big=False):
@@ -86,7 +73,7 @@ def checkpoint(qwen_gguf, out, hidden, layers, ffn, heads, kv_heads, rng, big=Fa
                 values[n] = (bits.astype(np.uint32) << 16).view(np.float32)
             data[n] = bits
             weight_map[n] = file
-        write_bf16_safetensors(os.path.join(out, file), data)
+        bf16_safetensors.write(os.path.join(out, file), data)
         del data
     json.dump({"metadata": {}, "weight_map": weight_map}, open(os.path.join(out, "model.safetensors.index.json"), "w"))
     return config, values, (vocab_size, n_added, n_merges)
