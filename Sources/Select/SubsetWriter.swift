@@ -27,9 +27,8 @@ public enum SubsetWriter {
         var found = IdxSet(emptyLike: wanted)
         var written = 0
         var writtenIdx: [Int64] = []
-        var poolItems = 0
-        let framer: PoolFramer
-        do { framer = try PoolFramer(path: pool) } catch { throw .pool(error) }
+        // The pool opens first, so a bad pool path leaves an existing output untouched.
+        let framer = try openPool(pool)
         let sink: ByteSink
         do { sink = try ByteSink(path: path) } catch { throw .table(error) }
         // Items are gathered here and handed to the sink a megabyte at a time.
@@ -48,21 +47,8 @@ public enum SubsetWriter {
             out.removeAll(keepingCapacity: true)
         }
         try put("[")
-        while true {
-            let next: PoolFramer.Item?
-            do { next = try framer.next() } catch { throw .pool(error) }
-            guard let item = next else { break }
-            poolItems += 1
-            let idx: Int64
-            switch PoolItemProbe.probe(item.bytes) {
-            case let .valid(explicit, _):
-                idx = explicit ?? Int64(item.position)
-            case .unsure:
-                let decoded = PoolItem.decodeIndex(item.bytes, position: item.position, byteOffset: item.byteOffset)
-                guard decoded.parseError == nil else { continue }
-                idx = Int64(decoded.idx)
-            }
-            guard wanted.contains(idx) else { continue }
+        let poolItems = try forEachAccepted(in: framer) { (item, idx, _) throws(SelectError) in
+            guard wanted.contains(idx) else { return }
             try put(written == 0 ? "\n" : ",\n")
             try put(item.bytes)
             found.insert(idx)
@@ -79,33 +65,48 @@ public enum SubsetWriter {
         return Outcome(written: written, poolItems: poolItems, writtenIdx: writtenIdx, missing: unique)
     }
 
-    /// idx -> image_source of every well-formed pool item, for inputs (official folders) that lack sources:
-    /// framed and probed as `write` does, the decoder only for the items the probe cannot read a source from.
+    /// idx -> image_source of every well-formed pool item, for inputs (official folders) that lack sources.
     public static func sources(pool: String) throws(SelectError) -> (sources: [Int64: String], count: Int) {
-        let framer: PoolFramer
-        do { framer = try PoolFramer(path: pool) } catch { throw .pool(error) }
         var map: [Int64: String] = [:]
+        let count = try forEachAccepted(in: try openPool(pool)) { (_, idx, source) throws(SelectError) in map[idx] = source() }
+        return (map, count)
+    }
+
+    private static func openPool(_ pool: String) throws(SelectError) -> PoolFramer {
+        do { return try PoolFramer(path: pool) } catch { throw .pool(error) }
+    }
+
+    /// Calls `body` with every pool item the decoder accepts, in pool order, its idx and its image_source on
+    /// demand; returns how many items the pool holds. `PoolFramer` finds the items' bytes and `PoolItemProbe`
+    /// vouches for the plain ones (and reads their source from the bytes); the decoder sees only the rest.
+    private static func forEachAccepted(
+        in framer: PoolFramer, _ body: (PoolFramer.Item, Int64, () -> String) throws(SelectError) -> Void
+    ) throws(SelectError) -> Int {
         var count = 0
         while true {
             let next: PoolFramer.Item?
             do { next = try framer.next() } catch { throw .pool(error) }
-            guard let item = next else { break }
+            guard let item = next else { return count }
             count += 1
             let bytes = item.bytes
+            func decoded() -> PoolItem { PoolItem.decodeIndex(bytes, position: item.position, byteOffset: item.byteOffset) }
             func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
             switch PoolItemProbe.probe(bytes) {
-            case let .valid(explicit, .explicit(range)):
-                map[explicit ?? Int64(item.position)] = text(range)
-            case let .valid(explicit, .firstImage(range)):
-                let slash = bytes[range].firstIndex(of: UInt8(ascii: "/")) ?? range.upperBound
-                map[explicit ?? Int64(item.position)] = text(range.lowerBound ..< slash)
-            case let .valid(explicit, .empty):
-                map[explicit ?? Int64(item.position)] = ""
-            case .valid(_, .undetermined), .unsure:
-                let decoded = PoolItem.decodeIndex(bytes, position: item.position, byteOffset: item.byteOffset)
-                if decoded.parseError == nil { map[Int64(decoded.idx)] = decoded.imageSource }
+            case let .valid(explicit, source):
+                try body(item, explicit ?? Int64(item.position)) {
+                    switch source {
+                    case .empty: return ""
+                    case let .explicit(range): return text(range)
+                    case let .firstImage(range):
+                        return text(range.lowerBound ..< (bytes[range].firstIndex(of: UInt8(ascii: "/")) ?? range.upperBound))
+                    case .undetermined: return decoded().imageSource
+                    }
+                }
+            case .unsure:
+                let full = decoded()
+                guard full.parseError == nil else { continue }
+                try body(item, Int64(full.idx)) { full.imageSource }
             }
         }
-        return (map, count)
     }
 }
