@@ -1,8 +1,10 @@
 // Fused attention of one (sequence, head): see mmssr_attention.h. A scalar kernel (the reference, and what
-// non-x86 builds run), an AVX-512F kernel chosen at run time, and an AMX-BF16 kernel for int8 models.
+// non-x86 builds run), an AVX-512F kernel and the AVX2 core of attention_avx2.c chosen at run time, and an
+// AMX-BF16 kernel for int8 models.
 
 #include "mmssr_attention.h"
 #include "amx.h"
+#include "attention_avx2.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -23,7 +25,10 @@ size_t mmssr_attention_scratch_floats(size_t len, size_t head_dim) {
     const size_t f32 = d * keys + len * d + d * AT_BLOCK + keys * AT_BLOCK + AT_BLOCK;
     // AMX bf16: k in bf16 pairs, v^T in key pairs padded to 32 keys, q^T pairs, scores, 1/sums, a 16 x 16 tile.
     const size_t amx = keys * d / 2 + d * round_up(len, 32) / 2 + d / 2 * AT_BLOCK + keys * AT_BLOCK + AT_BLOCK + 256;
-    return f32 > amx ? f32 : amx;
+    // AVX2: k^T [head_dim][keys16] and its core's work.
+    const size_t avx2 = d * keys + mmssr_avx2_work_floats(d);
+    const size_t most = f32 > amx ? f32 : amx;
+    return most > avx2 ? most : avx2;
 }
 
 // Row by row, in the order of the definition: scores, max, exp, sum, then the weighted sum of v.
@@ -434,6 +439,28 @@ AMX_TARGET static void attention_amx_bf16(const float *q, const float *k, const 
 #endif
 
 #if defined(__x86_64__)
+// k^T once per (sequence, head), then the rows AVX2_TILE at a time, every row seeing all len keys.
+static void attention_avx2(const float *q, const float *k, const float *v, size_t stride, size_t len, size_t d,
+                           float scale, float *out, size_t out_stride, float *scratch) {
+    const size_t keys16 = round_up(len, AVX2_KEYS);
+    float *kt = scratch, *work = kt + d * keys16;
+    mmssr_avx2_transpose_keys(k, stride, len, d, kt, keys16, 0);
+    mmssr_avx2_pad_keys(kt, keys16, len, d);
+    const mmssr_avx2_head head = {kt, keys16, v, NULL, len, stride, 0, d, scale};
+    for (size_t i0 = 0; i0 < len; i0 += AVX2_TILE) {
+        const float *rows[AVX2_TILE];
+        float *dst[AVX2_TILE];
+        size_t limit[AVX2_TILE];
+        const int nrows = (int)(len - i0 < AVX2_TILE ? len - i0 : AVX2_TILE);
+        for (int r = 0; r < nrows; r++) {
+            rows[r] = q + (i0 + (size_t)r) * stride;
+            dst[r] = out + (i0 + (size_t)r) * out_stride;
+            limit[r] = len;
+        }
+        mmssr_avx2_attend(&head, rows, limit, nrows, dst, work);
+    }
+}
+
 // AMX needs the CPU features and the kernel's permission to use the tile state.
 static int amx_usable(void) {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
@@ -448,13 +475,15 @@ int mmssr_attention_supported(int kernel) {
 #if defined(__x86_64__)
     case MMSSR_AK_AVX512: return __builtin_cpu_supports("avx512f");
     case MMSSR_AK_AMX_BF16: return amx_usable();
+    case MMSSR_AK_AVX2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
     default: return 0;
     }
 }
 
 int mmssr_attention_best_kernel(void) {
-    return mmssr_attention_supported(MMSSR_AK_AVX512) ? MMSSR_AK_AVX512 : MMSSR_AK_SCALAR;
+    if (mmssr_attention_supported(MMSSR_AK_AVX512)) return MMSSR_AK_AVX512;
+    return mmssr_attention_supported(MMSSR_AK_AVX2) ? MMSSR_AK_AVX2 : MMSSR_AK_SCALAR;
 }
 
 void mmssr_attention_heads(int kernel, const mmssr_attention_task *tasks, size_t count, size_t stride,
@@ -489,6 +518,10 @@ void mmssr_attention_heads(int kernel, const mmssr_attention_task *tasks, size_t
             prefetcher_init(&pf, next ? next->q : NULL, next ? next->k : NULL, next ? next->v : NULL, stride,
                             next ? next->len : 0, head_dim, tiles);
             attention_avx512(a->q, a->k, a->v, stride, a->len, head_dim, scale, a->out, out_stride, scratch, &pf);
+            continue;
+        }
+        if (kernel == MMSSR_AK_AVX2 && head_dim % 16 == 0 && mmssr_attention_supported(MMSSR_AK_AVX2)) {
+            attention_avx2(a->q, a->k, a->v, stride, a->len, head_dim, scale, a->out, out_stride, scratch);
             continue;
         }
 #endif

@@ -1,7 +1,9 @@
 // Causal grouped-query attention over a KV cache in two spans (see mmssr_lm.h). A scalar kernel (the
-// reference arithmetic, and what non-x86 builds run) and an AVX-512F kernel tested against it.
+// reference arithmetic, and what non-x86 builds run), an AVX-512F kernel and the AVX2 core of
+// attention_avx2.c, both tested against it.
 
 #include "mmssr_lm.h"
+#include "attention_avx2.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -14,11 +16,13 @@
 static size_t round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
 
 size_t mmssr_lm_attention_scratch_floats(size_t n_q, size_t group_heads, size_t keys, size_t head_dim) {
-    // AVX-512: the group's k^T [head_dim][keys16], one block's accumulators, maxima and sums. Scalar: one
-    // row of scores.
+    // AVX-512: the group's k^T [head_dim][keys16], one block's accumulators, maxima and sums. AVX2: the same
+    // k^T and its core's work. Scalar: one row of scores.
     (void)n_q;
     (void)group_heads;
-    const size_t simd = head_dim * round_up(keys, LA_KEYS) + LA_ROWS * head_dim + 2 * LA_ROWS + LA_ROWS * LA_KEYS;
+    const size_t avx512 = head_dim * round_up(keys, LA_KEYS) + LA_ROWS * head_dim + 2 * LA_ROWS + LA_ROWS * LA_KEYS;
+    const size_t avx2 = head_dim * round_up(keys, AVX2_KEYS) + mmssr_avx2_work_floats(head_dim);
+    const size_t simd = avx512 > avx2 ? avx512 : avx2;
     return simd > keys ? simd : keys;
 }
 
@@ -178,6 +182,38 @@ AVX512_TARGET static void attention_avx512(const float *q, size_t q_stride, size
         }
     }
 }
+
+// Per KV group: its keys transposed once (prefix, then own rows), then tiles of AVX2_TILE (row, head) pairs,
+// ordered as in attention_avx512 so a block's rows see nearly the same number of keys.
+static void attention_avx2(const float *q, size_t q_stride, size_t n_q, size_t n_heads, size_t n_kv_heads, size_t d,
+                           const mmssr_kv_span *prefix, const mmssr_kv_span *own, size_t own_first, float scale,
+                           size_t group_lo, size_t group_hi, float *out, size_t out_stride, float *scratch) {
+    const size_t per_group = n_heads / n_kv_heads;
+    const size_t keys = prefix->len + own_first + n_q;
+    const size_t keys16 = round_up(keys, AVX2_KEYS);
+    float *kt = scratch, *work = kt + d * keys16;
+    for (size_t g = group_lo; g < group_hi; g++) {
+        if (prefix->len) mmssr_avx2_transpose_keys(prefix->k + g * d, prefix->stride, prefix->len, d, kt, keys16, 0);
+        mmssr_avx2_transpose_keys(own->k + g * d, own->stride, own_first + n_q, d, kt, keys16, prefix->len);
+        mmssr_avx2_pad_keys(kt, keys16, keys, d);
+        const mmssr_avx2_head head = {kt, keys16, prefix->len ? prefix->v + g * d : NULL, own->v + g * d, prefix->len,
+                                      prefix->stride, own->stride, d, scale};
+        const size_t total = n_q * per_group;
+        for (size_t b = 0; b < total; b += AVX2_TILE) {
+            const float *rows[AVX2_TILE];
+            float *dst[AVX2_TILE];
+            size_t limit[AVX2_TILE];
+            const int nrows = (int)(total - b < AVX2_TILE ? total - b : AVX2_TILE);
+            for (int r = 0; r < nrows; r++) {
+                const size_t i = (b + r) / per_group, h = g * per_group + (b + r) % per_group;
+                rows[r] = q + i * q_stride + h * d;
+                dst[r] = out + i * out_stride + h * d;
+                limit[r] = prefix->len + own_first + i + 1;
+            }
+            mmssr_avx2_attend(&head, rows, limit, nrows, dst, work);
+        }
+    }
+}
 #endif
 
 int mmssr_lm_attention_supported(int kernel) {
@@ -185,13 +221,15 @@ int mmssr_lm_attention_supported(int kernel) {
     case MMSSR_LK_SCALAR: return 1;
 #if defined(__x86_64__)
     case MMSSR_LK_AVX512: return __builtin_cpu_supports("avx512f");
+    case MMSSR_LK_AVX2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
     default: return 0;
     }
 }
 
 int mmssr_lm_attention_best_kernel(void) {
-    return mmssr_lm_attention_supported(MMSSR_LK_AVX512) ? MMSSR_LK_AVX512 : MMSSR_LK_SCALAR;
+    if (mmssr_lm_attention_supported(MMSSR_LK_AVX512)) return MMSSR_LK_AVX512;
+    return mmssr_lm_attention_supported(MMSSR_LK_AVX2) ? MMSSR_LK_AVX2 : MMSSR_LK_SCALAR;
 }
 
 void mmssr_causal_attention(int kernel, const float *q, size_t q_stride, size_t n_q, size_t n_heads,
@@ -200,10 +238,15 @@ void mmssr_causal_attention(int kernel, const float *q, size_t q_stride, size_t 
                             size_t out_stride, float *scratch) {
     if (n_q == 0 || n_kv_heads == 0 || n_heads % n_kv_heads != 0) return;
 #if defined(__x86_64__)
-    // The AVX-512 kernel runs head dims that are whole vectors; others take the scalar kernel.
+    // The SIMD kernels run head dims of whole 16-float vectors; others take the scalar kernel.
     if (kernel == MMSSR_LK_AVX512 && head_dim % 16 == 0 && mmssr_lm_attention_supported(MMSSR_LK_AVX512)) {
         attention_avx512(q, q_stride, n_q, n_heads, n_kv_heads, head_dim, &prefix, &own, own_first, scale, group_lo,
                          group_hi, out, out_stride, scratch);
+        return;
+    }
+    if (kernel == MMSSR_LK_AVX2 && head_dim % 16 == 0 && mmssr_lm_attention_supported(MMSSR_LK_AVX2)) {
+        attention_avx2(q, q_stride, n_q, n_heads, n_kv_heads, head_dim, &prefix, &own, own_first, scale, group_lo,
+                       group_hi, out, out_stride, scratch);
         return;
     }
 #endif

@@ -1,10 +1,13 @@
 import CBLAS
 
-/// The fused attention kernel of Sources/CBLAS/attention.c: the AVX-512 one when the CPU has it, the scalar
-/// reference when `MMSSR_KERNEL=scalar` forces scalar kernels (parsed once, with the int8 GEMM's choice, so
-/// one variable switches every SIMD kernel off).
-let attentionKernel: Int32 = QuantizedLinear.Kernel.selected == .scalar
-    ? Int32(MMSSR_AK_SCALAR) : mmssr_attention_best_kernel()
+/// The fused attention kernel of Sources/CBLAS/attention.c: the fastest the CPU has (AVX-512, else AVX2),
+/// the one `MMSSR_KERNEL` names when it forces scalar or AVX2 kernels (parsed once, with the int8 GEMM's
+/// choice, so one variable switches every SIMD kernel).
+let attentionKernel: Int32 = switch QuantizedLinear.Kernel.selected {
+case .scalar: Int32(MMSSR_AK_SCALAR)
+case .avx2: Int32(MMSSR_AK_AVX2)
+default: mmssr_attention_best_kernel()
+}
 
 /// Arithmetic of `multiHeadAttention`.
 public enum AttentionPrecision: Sendable {

@@ -14,6 +14,13 @@ public struct CausalSequence: Sendable {
     }
 }
 
+/// The causal-attention kernel of Sources/CBLAS/lm_attention.c, chosen as `attentionKernel`.
+let causalAttentionKernel: Int32 = switch QuantizedLinear.Kernel.selected {
+case .scalar: Int32(MMSSR_LK_SCALAR)
+case .avx2: Int32(MMSSR_LK_AVX2)
+default: mmssr_lm_attention_best_kernel()
+}
+
 /// Grouped-query causal attention of one layer over a batch of sequences.
 ///
 /// `qkv` rows hold `[q | k | v]` (heads, then kvHeads, then kvHeads blocks of headDim), rotated already. The
@@ -36,7 +43,6 @@ public func causalAttention(qkv: Tensor, layer: Int, heads: Int, kvHeads: Int, h
             }
         }
     }
-    let kernel = QuantizedLinear.Kernel.selected == .scalar ? Int32(MMSSR_LK_SCALAR) : mmssr_lm_attention_best_kernel()
     let tasks = sequences.indices.flatMap { s in (0..<kvHeads).map { (s, $0) } }
     let scale = 1 / Float(headDim).squareRoot()
     qkv.data.withUnsafeBufferPointer { src in
@@ -58,7 +64,7 @@ public func causalAttention(qkv: Tensor, layer: Int, heads: Int, kvHeads: Int, h
                     let need = mmssr_lm_attention_scratch_floats(n, heads / kvHeads, Int(pre.len) + ownFirst + n, headDim)
                     if scratch.count < need { scratch = [Float](repeating: 0, count: need) }
                     scratch.withUnsafeMutableBufferPointer { sb in
-                        mmssr_causal_attention(kernel, src + seq.rows.lowerBound * stride, stride, n, heads, kvHeads,
+                        mmssr_causal_attention(causalAttentionKernel, src + seq.rows.lowerBound * stride, stride, n, heads, kvHeads,
                                                headDim, pre, own, ownFirst, scale, group, group + 1,
                                                dst + seq.rows.lowerBound * qWidth, qWidth, sb.baseAddress!)
                     }

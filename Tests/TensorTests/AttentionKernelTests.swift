@@ -3,12 +3,12 @@ import XCTest
 @testable import Tensor
 
 /// The fused attention kernels of Sources/CBLAS/attention.c: the scalar kernel against a float64 reference,
-/// the AVX-512 kernel against the scalar one, on heads laid out as in the model (q, k, v of several heads
+/// the AVX-512 and AVX2 kernels against the scalar one, on heads laid out as in the model (q, k, v of several heads
 /// interleaved in each row; the output head a slice of wider rows).
 /// Tolerance: norm-wise relative error <= 1e-5, as OpsTests (reductions in another order, a polynomial exp
 /// with ~2e-7 relative error; a wrong index or mask errs by >1e-2).
 final class AttentionKernelTests: XCTestCase {
-    static let lengths = [1, 2, 7, 17, 31, 64, 257, 300]
+    static let lengths = [1, 2, 7, 17, 31, 33, 49, 64, 257, 300]
 
     /// One head's problem: rows of `3 * heads * dim` holding q, k, v of `heads` heads; we run head 1.
     struct Head {
@@ -74,21 +74,30 @@ final class AttentionKernelTests: XCTestCase {
     }
 
     func testAVX512KernelMatchesScalar() throws {
-        try XCTSkipUnless(mmssr_attention_supported(Int32(MMSSR_AK_AVX512)) != 0, "no AVX-512 on this CPU")
-        // 32 and 64 are the models' head dims; 16, 48 and 80 reach the other P v tile shapes and the
-        // 64-column chunking; 20 takes the scalar fallback. The large sigma makes the softmax peaked and
-        // pushes exp into underflow.
+        try assertMatchesScalar(Int32(MMSSR_AK_AVX512), name: "AVX-512")
+    }
+
+    func testAVX2KernelMatchesScalar() throws {
+        try assertMatchesScalar(Int32(MMSSR_AK_AVX2), name: "AVX2")
+    }
+
+    /// 32 and 64 are the models' head dims; 16, 48 and 80 reach the other tile shapes (AVX-512's P v tiles
+    /// and 64-column chunking; AVX2's 16-column steps); 20 takes the scalar fallback. Lengths cross the
+    /// AVX2 kernel's 16-key steps, 32-key chunks and 48-row tiles. The large sigma makes the softmax peaked and
+    /// pushes exp into underflow.
+    private func assertMatchesScalar(_ kernel: Int32, name: String) throws {
+        try XCTSkipUnless(mmssr_attention_supported(kernel) != 0, "no \(name) on this CPU")
         for dim in [32, 64, 16, 48, 80, 20] {
             for len in Self.lengths {
                 for sigma: Float in [1, 6] {
                     let head = Head(len: len, dim: dim, sigma: sigma, seed: UInt64(len * 1000 + dim))
                     let scale = 1 / Float(dim).squareRoot()
-                    let simd = head.run(Int32(MMSSR_AK_AVX512), scale: scale)
+                    let simd = head.run(kernel, scale: scale)
                     let scalar = head.run(Int32(MMSSR_AK_SCALAR), scale: scale)
-                    XCTAssertTrue(simd.othersUntouched, "len \(len) dim \(dim): wrote outside its head")
-                    XCTAssertTrue(simd.out.allSatisfy(\.isFinite), "len \(len) dim \(dim): non-finite output")
+                    XCTAssertTrue(simd.othersUntouched, "\(name) len \(len) dim \(dim): wrote outside its head")
+                    XCTAssertTrue(simd.out.allSatisfy(\.isFinite), "\(name) len \(len) dim \(dim): non-finite output")
                     let err = relativeError(simd.out, scalar.out)
-                    XCTAssertLessThanOrEqual(err, 1e-5, "len \(len) dim \(dim) sigma \(sigma): relative error \(err)")
+                    XCTAssertLessThanOrEqual(err, 1e-5, "\(name) len \(len) dim \(dim) sigma \(sigma): relative error \(err)")
                 }
             }
         }
@@ -154,7 +163,7 @@ final class AttentionKernelTests: XCTestCase {
         var random = QGemmRandom(seed: 99)
         let qkv = (0..<tokens * stride).map { _ in random.normal(1) }
         var scratch = [Float](repeating: .nan, count: mmssr_attention_scratch_floats(lens.max()!, dim))
-        for kernel in [MMSSR_AK_SCALAR, MMSSR_AK_AVX512, MMSSR_AK_AMX_BF16].map(Int32.init)
+        for kernel in [MMSSR_AK_SCALAR, MMSSR_AK_AVX512, MMSSR_AK_AMX_BF16, MMSSR_AK_AVX2].map(Int32.init)
         where mmssr_attention_supported(kernel) != 0 {
             var batched = [Float](repeating: 0, count: tokens * hidden), single = batched
             qkv.withUnsafeBufferPointer { src in

@@ -4,7 +4,7 @@ import XCTest
 @testable import Tensor
 
 /// The language model's kernels (mmssr_lm.h): against float64 numpy (tools/make_lm_kernel_fixtures.py) and
-/// the AVX-512 attention against its scalar twin.
+/// the AVX-512 and AVX2 attention against their scalar twin.
 final class LMKernelTests: XCTestCase {
     func testRMSNormMatchesNumpy() throws {
         let f = try loadFixture("lm_kernels.json").dict("rmsnorm")
@@ -50,12 +50,14 @@ final class LMKernelTests: XCTestCase {
         }
     }
 
-    /// Odd shapes, GQA ratios 1, 2 and 7, prefixes 0 to 300: AVX-512 against scalar; and a split prefix equals
-    /// one concatenated span.
-    func testAVX512EqualsScalarAndPrefixSplitIsExact() throws {
+    /// Odd shapes, GQA ratios 1, 2 and 7, prefixes 0 to 300 (and a 7B group over 1050 keys, which crosses
+    /// the AVX2 kernel's 48-row tiles and 32-key chunks many times): each SIMD kernel against scalar; and a
+    /// split prefix equals one concatenated span.
+    func testSIMDEqualsScalarAndPrefixSplitIsExact() throws {
         var rng = SplitMix64(seed: 42)
         for (h, g, d, prefix, first, n) in [(7, 1, 64, 0, 0, 1), (14, 2, 64, 17, 2, 13), (4, 4, 32, 1, 0, 19),
-                                             (8, 4, 128, 300, 5, 3), (2, 1, 48, 33, 0, 40), (3, 3, 20, 4, 1, 6)] {
+                                             (8, 4, 128, 300, 5, 3), (2, 1, 48, 33, 0, 40), (3, 3, 20, 4, 1, 6),
+                                             (7, 1, 128, 1000, 0, 50), (14, 2, 16, 9, 7, 9)] {
             let keys = prefix + first + n
             let q = (0..<(n * h * d)).map { _ in Float.random(in: -1...1, using: &rng) }
             let k = (0..<(keys * g * d)).map { _ in Float.random(in: -2...2, using: &rng) }
@@ -65,13 +67,13 @@ final class LMKernelTests: XCTestCase {
             XCTAssertEqual(scalar, whole, "prefix span + own span vs one span")
             for kernel in kernels() where kernel != 0 {
                 let simd = attention(kernel, q: q, k: k, v: v, heads: h, kvHeads: g, dim: d, prefix: prefix, ownFirst: first, rows: n)
-                XCTAssertLessThan(relativeError(simd, scalar), 1e-5, "heads \(h)/\(g) d \(d) prefix \(prefix)")
+                XCTAssertLessThan(relativeError(simd, scalar), 1e-5, "kernel \(kernel) heads \(h)/\(g) d \(d) prefix \(prefix)")
             }
         }
     }
 
     private func kernels() -> [Int32] {
-        [Int32(MMSSR_LK_SCALAR), Int32(MMSSR_LK_AVX512)].filter { mmssr_lm_attention_supported($0) != 0 }
+        [Int32(MMSSR_LK_SCALAR), Int32(MMSSR_LK_AVX512), Int32(MMSSR_LK_AVX2)].filter { mmssr_lm_attention_supported($0) != 0 }
     }
 
     /// Queries [rows, heads, dim]; keys and values [prefix + ownFirst + rows, kvHeads, dim], the first `prefix`

@@ -16,6 +16,7 @@ enum {
     // Lower precision: callers pick it explicitly (int8 models); never the "best" kernel. Head dims other
     // than 32 and 64 (or no AMX) run MMSSR_AK_AVX512 or the scalar kernel.
     MMSSR_AK_AMX_BF16 = 2,
+    MMSSR_AK_AVX2 = 3,    // AVX2 + FMA: the online-softmax core of attention_avx2.h (CPUs without AVX-512)
 };
 
 /// One (sequence, head) of `mmssr_attention_heads`: rows as for `mmssr_attention_head`.
@@ -28,15 +29,15 @@ typedef struct {
 /// 1 if this CPU (and this build) can run kernel `kernel`.
 int mmssr_attention_supported(int kernel);
 
-/// The fastest supported fp32 kernel.
+/// The fastest supported fp32 kernel: AVX-512, else AVX2, else scalar.
 int mmssr_attention_best_kernel(void);
 
 /// Floats of scratch `mmssr_attention_head` needs for sequences of up to `len` tokens (any kernel).
 size_t mmssr_attention_scratch_floats(size_t len, size_t head_dim);
 
 /// One (sequence, head). `scratch` holds mmssr_attention_scratch_floats(len, head_dim) floats (no alignment
-/// required) and must not be shared between concurrent calls. The AVX-512 kernel runs head dims that are
-/// multiples of 16 and falls back to the scalar kernel for others. len 0 writes nothing.
+/// required) and must not be shared between concurrent calls. The AVX-512 and AVX2 kernels run head dims that
+/// are multiples of 16 and fall back to the scalar kernel for others. len 0 writes nothing.
 void mmssr_attention_head(int kernel, const float *q, const float *k, const float *v, size_t stride, size_t len,
                           size_t head_dim, float scale, float *out, size_t out_stride, float *scratch);
 

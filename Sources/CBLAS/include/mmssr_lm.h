@@ -3,7 +3,7 @@
 
 // Kernels of the decoder-only language model (Qwen2). The row ops (RMSNorm, rotary embedding in the
 // rotate-half form, SiLU(gate) * up) are portable C cloned per instruction set, like mmssr_ops.h. Causal
-// grouped-query attention has a scalar kernel (the reference arithmetic) and an AVX-512 kernel tested
+// grouped-query attention has a scalar kernel (the reference arithmetic) and AVX-512 and AVX2 kernels tested
 // against it; its keys come in two spans: a shared prefix every query sees whole, then the query's own
 // sequence, seen causally, so N continuations of one prefix run as one batch over one cached prefix.
 
@@ -29,6 +29,7 @@ void mmssr_silu_mul(const float *gate, size_t gate_stride, const float *up, size
 enum {
     MMSSR_LK_SCALAR = 0,  // portable C, the reference arithmetic
     MMSSR_LK_AVX512 = 1,  // AVX-512F: 16 keys per step against a group's query rows, online softmax
+    MMSSR_LK_AVX2 = 2,    // AVX2 + FMA: 6 query rows x 16 keys per step, online softmax (attention_avx2.h)
 };
 
 /// 1 if this CPU (and this build) can run attention kernel `kernel`.
