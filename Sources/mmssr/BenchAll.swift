@@ -137,7 +137,7 @@ private struct Report: Encodable {
         let m = machine
         print("machine  \(m.cpu), \(m.cores) cores at \(f(m.ghz, 2)) GHz (measured); \(m.flags.joined(separator: " "))")
         print("         OpenBLAS \(m.openblasCore); int8 peak \(f(m.int8PeakGopsPerCore, 0)) GOP/s per core"
-            + " (vpdpbusd zmm \(f(m.vnniPerCycle, 2))/cycle measured x 128 op)")
+            + " (\(m.int8Peak) measured)")
         print("\nGEMM     1-thread rows: thread CPU time; all-core rows: wall time (descheduling by neighbours counts)")
         print("         shape            use                       thr  fp32 GOP/s  int8 GOP/s  int8/fp32  int8 % peak")
         for g in gemm {
@@ -176,9 +176,9 @@ private struct Machine: Encodable {
     var flags: [String]
     var cores: Int
     var ghz: Double
-    var vnniPerCycle: Double
     var openblasCore: String
-    /// 128 op per vpdpbusd zmm at the measured rate and clock; `bench gemm`'s '%meas'. 0 without VNNI.
+    /// `Int8Peak`: vpdpbusd zmm at the measured rate and clock (`bench gemm`'s '%meas'), or AVX2's step.
+    var int8Peak: String
     var int8PeakGopsPerCore: Double
 
     static func measure() -> Machine {
@@ -190,11 +190,11 @@ private struct Machine: Encodable {
         }
         let present = Set((field("flags") ?? "").split(separator: " ").map(String.init))
         let ghz = mmssr_measure_ghz()
-        let vnni = mmssr_measure_vnni_per_cycle(ghz)
+        let peak = Int8Peak.measure(ghz: ghz)
         return Machine(cpu: field("model name") ?? "unknown CPU",
                        flags: ["avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_int8"].filter(present.contains),
-                       cores: Parallel.threads, ghz: ghz, vnniPerCycle: vnni,
-                       openblasCore: String(cString: openblas_get_corename()), int8PeakGopsPerCore: vnni * 128 * ghz)
+                       cores: Parallel.threads, ghz: ghz, openblasCore: String(cString: openblas_get_corename()),
+                       int8Peak: peak.summary, int8PeakGopsPerCore: peak.gopsPerCore)
     }
 }
 
@@ -205,7 +205,7 @@ private struct Gemm: Encodable {
     var kernel: String
     var fp32Gops: Double
     var int8Gops: Double
-    /// Of the measured int8 peak of `threads` cores; nil without VNNI.
+    /// Of the measured int8 peak of `threads` cores.
     var int8FractionOfPeak: Double?
 }
 

@@ -14,7 +14,8 @@ struct BenchLM: ParsableCommand {
             Prefill runs --prompt-tokens random token ids in one forward (logits of the last position only), then \
             decode generates --gen-tokens one at a time. The linear layers' time is measured by running every \
             matrix of the model alone on a --prompt-tokens-row input (the same GEMMs as the prefill), and their \
-            GOP/s is compared with the int8 peak measured here (vpdpbusd per cycle x 64 x 2 x clock, per core; \
+            GOP/s is compared with the int8 peak measured here (vpdpbusd per cycle x 64 x 2 x clock per core, or AVX2's \
+            vpmaddwd + vpaddd x 16 x 2 without VNNI; \
             AMX can exceed it). --synthetic builds random weights with the named shapes in memory (no file).
             """)
 
@@ -82,8 +83,8 @@ struct BenchLM: ParsableCommand {
         let decode = Date().timeIntervalSince(t0)
 
         let (linearSeconds, linearOps) = lm.timeLinearLayers(rows: promptTokens)
-        let ghz = mmssr_measure_ghz()
-        let peakPerCore = mmssr_measure_vnni_per_cycle(ghz) * 64 * 2 * ghz
+        let peak = Int8Peak.measure()
+        let ghz = peak.ghz, peakPerCore = peak.gopsPerCore
         let cores = Double(Parallel.threads)
         let linearGOPs = linearOps / linearSeconds / 1e9
         let result: [String: Any] = [
@@ -103,7 +104,7 @@ struct BenchLM: ParsableCommand {
         print("\(model ?? synthetic!) (\(lm.precision), \(c.layers) layers, \(c.hidden) wide, \(c.heads)/\(c.kvHeads) heads), \(Parallel.threads) threads, loaded in \(f(load, 1)) s")
         print("prefill \(promptTokens) tokens: \(f(Double(promptTokens) / prefill, 1)) tokens/s (\(f(prefill, 2)) s)")
         print("decode \(genTokens) tokens: \(f(Double(genTokens) / decode, 1)) tokens/s")
-        print("linear layers: \(f(100 * min(1, linearSeconds / prefill), 0))% of the prefill, \(f(linearGOPs, 0)) GOP/s = \(f(100 * linearGOPs / (peakPerCore * cores), 0))% of the int8 peak (\(f(peakPerCore * cores, 0)) GOP/s on \(Int(cores)) cores at \(f(ghz, 2)) GHz)")
+        print("linear layers: \(f(100 * min(1, linearSeconds / prefill), 0))% of the prefill, \(f(linearGOPs, 0)) GOP/s = \(f(100 * linearGOPs / (peakPerCore * cores), 0))% of the int8 peak (\(f(peakPerCore * cores, 0)) GOP/s on \(Int(cores)) cores at \(f(ghz, 2)) GHz, \(peak.summary))")
         print("peak RSS \(f(peakRSSMegabytes(), 0)) MB")
     }
 }
