@@ -126,24 +126,29 @@ AVX2_INLINE void attend_step(const mmssr_avx2_head *h, row_block *b, size_t j0, 
         const __m256 keep1 = _mm256_castsi256_ps(lanes_below(visible > 8 ? visible - 8 : 0));
         const __m256 x0 = _mm256_blendv_ps(minus_inf, _mm256_mul_ps(s[r][0], scale), keep0);
         const __m256 x1 = _mm256_blendv_ps(minus_inf, _mm256_mul_ps(s[r][1], scale), keep1);
-        const float mnew = fmaxf(b->m[r], hmax8(_mm256_max_ps(x0, x1)));
-        const __m256 mv = _mm256_set1_ps(mnew);
-        const __m256 e0 = _mm256_and_ps(exp256(_mm256_sub_ps(x0, mv)), keep0);
-        const __m256 e1 = _mm256_and_ps(exp256(_mm256_sub_ps(x1, mv)), keep1);
-        // exp256, not libm's expf: a call here would spill the live score registers.
-        const float corr = b->m[r] == -INFINITY ? 0.0f : _mm256_cvtss_f32(exp256(_mm256_set1_ps(b->m[r] - mnew)));
-        b->l[r] = b->l[r] * corr + hsum8(_mm256_add_ps(e0, e1));
-        b->m[r] = mnew;
-        _mm256_storeu_ps(p + r * AVX2_KEYS, e0);
-        _mm256_storeu_ps(p + r * AVX2_KEYS + 8, e1);
-        if (corr != 1.0f) {
+        // The reference max moves only when a score exceeds it by more than AVX2_LAZY_MAX: weights stay
+        // below e^AVX2_LAZY_MAX (no overflow in fp32 sums), and most steps skip the rescale of acc and l.
+        const float step_max = hmax8(_mm256_max_ps(x0, x1));
+        if (step_max > b->m[r] + AVX2_LAZY_MAX) {
+            // exp256, not libm's expf: a call here would spill the live score registers.
+            const float corr = b->m[r] == -INFINITY ? 0.0f : _mm256_cvtss_f32(exp256(_mm256_set1_ps(b->m[r] - step_max)));
+            b->m[r] = step_max;
+            b->l[r] *= corr;
             const __m256 cv = _mm256_set1_ps(corr);
             for (size_t u = 0; u < d; u += 8)
                 _mm256_storeu_ps(acc + r * d + u, _mm256_mul_ps(cv, _mm256_loadu_ps(acc + r * d + u)));
         }
+        const __m256 mv = _mm256_set1_ps(b->m[r]);
+        const __m256 e0 = _mm256_and_ps(exp256(_mm256_sub_ps(x0, mv)), keep0);
+        const __m256 e1 = _mm256_and_ps(exp256(_mm256_sub_ps(x1, mv)), keep1);
+        b->l[r] += hsum8(_mm256_add_ps(e0, e1));
+        _mm256_storeu_ps(p + r * AVX2_KEYS, e0);
+        _mm256_storeu_ps(p + r * AVX2_KEYS + 8, e1);
     }
     // acc[r] += sum_j p[r][j] v_j, 16 columns at a time: each v row loaded once for all rows.
     const size_t nkeys = b->end - j0 < AVX2_KEYS ? b->end - j0 : AVX2_KEYS;
+    const float *vrow[AVX2_KEYS];
+    for (size_t jj = 0; jj < nkeys; jj++) vrow[jj] = value_row(h, j0 + jj);
     for (size_t u = 0; u < d; u += 16) {
         __m256 a[AVX2_ROWS][2];
         UNROLL
@@ -152,7 +157,7 @@ AVX2_INLINE void attend_step(const mmssr_avx2_head *h, row_block *b, size_t j0, 
             a[r][1] = _mm256_loadu_ps(acc + r * d + u + 8);
         }
         for (size_t jj = 0; jj < nkeys; jj++) {
-            const float *vj = value_row(h, j0 + jj) + u;
+            const float *vj = vrow[jj] + u;
             const __m256 v0 = _mm256_loadu_ps(vj), v1 = _mm256_loadu_ps(vj + 8);
             UNROLL
             for (int r = 0; r < AVX2_ROWS; r++) {

@@ -14,6 +14,8 @@
 // Query rows per call (whole blocks), and keys per chunk that all of a call's blocks take in turn.
 #define AVX2_TILE 48
 #define AVX2_CHUNK 32
+// How far a score may exceed the online softmax's reference max before the reference moves (e^8 ~ 3000).
+#define AVX2_LAZY_MAX 8.0f
 
 // One head's keys and values. Keys transposed: key j's dimension c at kt[c * kt_stride + j] for j below
 // the keys rounded up to AVX2_KEYS (zero past the last). Values in two spans: row j at v0 + j * v0_stride for

@@ -8,8 +8,9 @@
 #define AVX2_TARGET __attribute__((target("avx2,fma")))
 #define AVX2_INLINE static inline __attribute__((always_inline)) AVX2_TARGET
 
-// exp(x) for x <= 0 (scores minus their max): 2^k * p(r) as exp512, with 2^k built in the exponent bits
-// (AVX2 has no vscalefps). The clamp keeps k >= -126, so 2^k is a normal float and -inf gaps stay finite.
+// exp(x) for -inf <= x <= 88 (scores minus a reference max, which may trail them by a little): 2^k * p(r) as exp512,
+// with 2^k built in the exponent bits (AVX2 has no vscalefps). The clamp keeps k >= -126, so 2^k is a
+// normal float and -inf gaps stay finite.
 AVX2_INLINE __m256 exp256(__m256 x) {
     x = _mm256_max_ps(x, _mm256_set1_ps(-87.3f));
     const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),

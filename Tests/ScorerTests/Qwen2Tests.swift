@@ -77,9 +77,10 @@ final class Qwen2Tests: XCTestCase {
             let lf = f.logits(hf.rows(r)), lq = q.logits(hq.rows(r))
             for i in 0..<lf.rows where argmax(lf.row(i)) == argmax(lq.row(i)) { agree += 1 }
         }
-        // Issue 15's bar. Per-token int8 alone gave 488/512 (95.3%); with each matrix's 8 calibrated outlier
-        // channels in fp32 (Qwen2Calibration): measured 497/512 (97.1%, one position above the bar; the
-        // simulation, tools/simulate_qwen2_int8.py, predicted 500).
+        // Issue 15's bar. Per-token int8 alone gave 488/512 (95.3%); with each block matrix's 8 calibrated
+        // outlier channels in fp32 (Qwen2Calibration): 497/512 on Sapphire Rapids and 496 (below the bar) on
+        // Zen 3, whose fp32 kernels round differently; with the head's outlier channels too: 501/512 (97.9%)
+        // on Zen 3.
         XCTAssertGreaterThanOrEqual(Double(agree) / Double(ids.count), 0.97, "int8 top-1 agreement with fp32")
         print("Qwen2 0.5B perplexity on the reference text: fp32 \(pf), int8 \(pq); int8 top-1 agreement \(agree)/\(ids.count)")
     }

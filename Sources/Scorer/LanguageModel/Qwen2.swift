@@ -67,15 +67,22 @@ public struct Qwen2: Sendable {
         }
         embedding = try file.floats(tensor: "token_embd.weight")
         rope = RotaryEmbedding(headDim: c.headDim, theta: c.ropeTheta)
+        norm = try rmsNorm("output_norm.weight")
         if !fp32, let q = file.info("blk.0.attn_q.weight"), q.type != .i8 {
-            blocks = try Self.calibratedBlocks(file: file, config: c, embedding: embedding, rope: rope)
+            let headMatrix = c.tiedEmbedding
+                ? DenseMatrix(weight: embedding, bias: nil, outFeatures: c.vocabularySize, inFeatures: c.hidden)
+                : try file.denseMatrix(["output"])
+            guard headMatrix.outFeatures == c.vocabularySize, headMatrix.inFeatures == c.hidden else {
+                throw ModelFileError(path: file.path, offset: nil, reason: "output is \(headMatrix.outFeatures)x\(headMatrix.inFeatures), expected \(c.vocabularySize)x\(c.hidden)")
+            }
+            (blocks, head) = try Self.calibratedLayers(file: file, config: c, embedding: embedding, rope: rope, norm: norm,
+                                                       head: headMatrix)
         } else {
             blocks = try Self.fileBlocks(file: file, config: c, linear: linear, rmsNorm: rmsNorm)
+            head = c.tiedEmbedding
+                ? Self.dense(weight: embedding, bias: nil, outFeatures: c.vocabularySize, inFeatures: c.hidden, fp32: fp32)
+                : try linear(["output"], outFeatures: c.vocabularySize, inFeatures: c.hidden)
         }
-        norm = try rmsNorm("output_norm.weight")
-        head = c.tiedEmbedding
-            ? Self.dense(weight: embedding, bias: nil, outFeatures: c.vocabularySize, inFeatures: c.hidden, fp32: fp32)
-            : try linear(["output"], outFeatures: c.vocabularySize, inFeatures: c.hidden)
     }
 
     /// The blocks as the file stores them: fp32, or int8 from an mmssr int8 file (quantised by its converter).

@@ -60,10 +60,11 @@ enum Qwen2Calibration {
 }
 
 extension Qwen2 {
-    /// The int8 blocks of a file with dense or llama.cpp matrices, their outlier channels (see
-    /// `Qwen2Calibration`) from an fp32 forward of the calibration text through each layer in turn.
-    static func calibratedBlocks(file: GGUFFile, config c: Qwen2Configuration, embedding: [Float],
-                                 rope: RotaryEmbedding) throws(ModelFileError) -> [Block] {
+    /// The int8 blocks and head of a file with dense or llama.cpp matrices, their outlier channels (see
+    /// `Qwen2Calibration`) from an fp32 forward of the calibration text through each layer in turn and the
+    /// final norm. `head` is the output matrix's fp32 weight (the embedding when tied).
+    static func calibratedLayers(file: GGUFFile, config c: Qwen2Configuration, embedding: [Float], rope: RotaryEmbedding,
+                                 norm: RMSNorm, head: DenseMatrix) throws(ModelFileError) -> (blocks: [Block], head: any LinearLayer) {
         let tokens = try BPETokenizer(file: file).encode(Qwen2Calibration.calibrationText)
         let n = tokens.count, d = c.hidden
         var x = Tensor(zeros: [n, d])
@@ -71,7 +72,7 @@ extension Qwen2 {
             x.data.replaceSubrange(r * d ..< (r + 1) * d, with: embedding[Int(t) * d ..< (Int(t) + 1) * d])
         }
         let positions = (0..<n).map { Int32($0) }
-        return try (0..<c.layers).map { i throws(ModelFileError) in
+        let blocks = try (0..<c.layers).map { i throws(ModelFileError) in
             let p = "blk.\(i)"
             func dense(_ prefixes: [String], outFeatures: Int, inFeatures: Int) throws(ModelFileError) -> MaximumRecorder {
                 let m = try file.denseMatrix(prefixes)
@@ -96,6 +97,10 @@ extension Qwen2 {
                          output: output.int8(), mlpNorm: RMSNorm(weight: mlpNorm, eps: c.rmsNormEps),
                          gateUp: gateUp.int8(), down: down.int8())
         }
+        // The head too: its int8 input lost top-1 agreement at positions whose two best logits are close.
+        let headRecorder = MaximumRecorder(head)
+        headRecorder.record(norm.forward(x))
+        return (blocks, headRecorder.int8())
     }
 }
 
@@ -116,8 +121,13 @@ final class MaximumRecorder: LinearLayer, @unchecked Sendable {
     var outFeatures: Int { matrix.outFeatures }
 
     func forward(_ x: Tensor) -> Tensor {
-        for (i, v) in x.data.enumerated() { maxima[i % inFeatures] = max(maxima[i % inFeatures], abs(v)) }
+        record(x)
         return layer.forward(x)
+    }
+
+    /// Takes in the channel maxima of `x` without running the layer.
+    func record(_ x: Tensor) {
+        for (i, v) in x.data.enumerated() { maxima[i % inFeatures] = max(maxima[i % inFeatures], abs(v)) }
     }
 
     /// The int8 layer with the largest-maximum channels seen so far in fp32.

@@ -95,4 +95,11 @@ public struct DenseMatrix: Sendable {
     public let bias: [Float]?
     public let outFeatures: Int
     public let inFeatures: Int
+
+    public init(weight: [Float], bias: [Float]?, outFeatures: Int, inFeatures: Int) {
+        self.weight = weight
+        self.bias = bias
+        self.outFeatures = outFeatures
+        self.inFeatures = inFeatures
+    }
 }
