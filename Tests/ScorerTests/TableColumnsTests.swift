@@ -106,6 +106,41 @@ final class TableColumnsTests: XCTestCase {
         }
     }
 
+    /// Lines in or near the exact form the official code writes (read without looking for the line's end first)
+    /// give what the same line with a trailing space gives (the member-by-member and JSON paths): values, errors.
+    func testOfficialLinesNearTheExactForm() throws {
+        let dir = NSTemporaryDirectory() + "columns-exact-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        let lines = [
+            #"{"idx": 0, "pred_response": "3"}"#, #"{"idx": 7, "pred_response": "Score: 4"}"#, #"{"idx": 07, "pred_response": "1"}"#,
+            #"{"idx": -2, "pred_response": "1"}"#, #"{"idx": 123456789012345678, "pred_response": "2"}"#,
+            #"{"idx": 1234567890123456789, "pred_response": "2"}"#, #"{"idx": 5, "pred_response": "yes/no, multi-choice"}"#,
+            #"{"idx": 5, "pred_response": "a\"b"}"#, #"{"idx": 5, "pred_response": "é"}"#, #"{"idx": 5, "pred_response": ""}"#,
+            #"{"idx": 5, "pred_response": "2"} "#, #"{"idx": 5, "pred_response": "2"}x"#, #"{"idx": 5, "pred_response": "2"]"#,
+            #"{"idx": 5.0, "pred_response": "2"}"#, #"{"idx": 5, "pred_response": 2}"#,
+        ]
+        func read(_ file: String, _ text: String) -> String {
+            try? FileManager.default.removeItem(atPath: dir + "/spatial.jsonl")
+            try? FileManager.default.removeItem(atPath: dir + "/style.jsonl")
+            try? Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/\(file).jsonl"))
+            do {
+                return try drain(MMSSRFolderReader(directory: dir)).map { "\($0.idx) \(String(describing: $0.scores[0])) \($0.styles)" }.joined(separator: ";")
+            } catch {
+                return "\(error)"
+            }
+        }
+        for line in lines {
+            // A trailing space keeps every column where it was, for the error messages.
+            let spaced = line + " "
+            for file in ["spatial", "style"] {
+                for end in ["", "\n", "\r\n", "\n\n" + line] {
+                    XCTAssertEqual(read(file, line + end), read(file, spaced + end.replacingOccurrences(of: line, with: spaced)), "\(file): \(line + end)")
+                }
+            }
+        }
+    }
+
     private func drain(_ reader: any ScoreTableReader) throws -> [ScoreRow] {
         var rows: [ScoreRow] = []
         while let row = try reader.next() { rows.append(row) }

@@ -51,7 +51,7 @@ func statusCell(_ p: UnsafePointer<UInt8>, _ len: Int) -> Bool? {
 
 /// Distinct byte strings to small ids: a linear-probing table keyed by a hash of the bytes. A table's sources
 /// and styles cells repeat a handful of values millions of times, so the common case is one hash and one compare.
-struct ByteInterner: Sendable {
+package struct ByteInterner: Sendable {
     private var slots = [Int32](repeating: -1, count: 64)
     private var hashes: [UInt64] = []
     private var keys: [[UInt8]] = []
@@ -63,8 +63,10 @@ struct ByteInterner: Sendable {
         return h
     }
 
+    package init() {}
+
     /// The id of `bytes`, adding it (and its String to `names`) when new.
-    mutating func id(of bytes: UnsafeBufferPointer<UInt8>, names: inout [String]) -> Int32 {
+    package mutating func id(of bytes: UnsafeBufferPointer<UInt8>, names: inout [String]) -> Int32 {
         let h = Self.hash(bytes)
         let mask = slots.count - 1
         var s = Int(truncatingIfNeeded: h) & mask
