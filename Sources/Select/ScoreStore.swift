@@ -65,8 +65,8 @@ public struct ScoreStore: Sendable {
         let sources = batch.sourceNames.map { intern(source: $0) }
         var sets: [Int32] = []
         for cell in batch.styleCells { sets.append(try styleSet(of: cell)) }
-        if idx.isEmpty {
-            // Shares the batch's buffers instead of copying them: the caller drops the batch next.
+        if idx.isEmpty, idx.capacity == 0 {
+            // Nothing reserved for more batches: share the batch's buffers instead of copying them.
             idx = batch.idx
             ok = batch.ok
             scores = batch.scores
@@ -126,7 +126,7 @@ public struct ScoreStore: Sendable {
             let reader = try ScoreTable.reader(path: path, columns: needed)
             if let pq = reader as? ParquetTableReader {
                 store.reserve(pq.rowCount)
-                while let row = try reader.next() { try store.append(row) }
+                while let batch = try pq.nextBatch() { try store.append(batch) }
             } else {
                 var batches = try (reader as? CSVTableReader)?.columns() ?? (reader as! JSONLTableReader).columns()
                 store.reserve(batches.reduce(0) { $0 + $1.count })

@@ -60,6 +60,28 @@ final class TableColumnsTests: XCTestCase {
         try assertColumnsMatchRows(path) { try JSONLTableReader(path: path).columns(pieces: $0, minimumPiece: 1) }
     }
 
+    /// Parquet row groups as batches, as the rows give them: groups of any size, and after rows read by `next()`.
+    func testParquetBatchesMatchRows() throws {
+        for groupSize in [1, 7, 1000] {
+            let path = tempPath("parquet")
+            let writer = try ParquetTableWriter(path: path, rowGroupSize: groupSize)
+            for row in awkwardRows() + awkwardRows().prefix(40) { try writer.write(row) }
+            try writer.finish()
+            let columns = Set(["idx", "status", "image_source", "styles"] + Capabilities.keys)
+            func batches(after rows: Int) throws -> [ScoreBatch] {
+                let reader = try ParquetTableReader(path: path, columns: columns)
+                for _ in 0..<rows { _ = try reader.next() }
+                var out: [ScoreBatch] = []
+                while let batch = try reader.nextBatch() { out.append(batch) }
+                return out
+            }
+            try assertColumnsMatchRows(path) { _ in try batches(after: 0) }
+            var expected = ScoreBatch()
+            for row in try ScoreTable.readAll(path: path).dropFirst(3) { expected.append(row) }
+            XCTAssertEqual(flatten(try batches(after: 3)), flatten([expected]), "group size \(groupSize)")
+        }
+    }
+
     /// An error in any piece is reported as a serial read reports it: the first one in the file, its line.
     func testAnErrorInALaterPieceNamesItsLine() throws {
         let csv = tempPath("csv")
