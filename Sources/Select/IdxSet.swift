@@ -16,19 +16,25 @@ struct IdxSet {
             bits = []
             return
         }
-        let (span, overflow) = hi.subtractingReportingOverflow(lo)
-        if overflow || span / Self.maxBitsPerMember > Int64(list.count) + 1024 {
+        guard Self.denseEnough(low: lo, high: hi, members: list.count, slotsPerMember: Self.maxBitsPerMember) else {
             low = 0
             bits = []
             hashed = Set(list)
             return
         }
         low = lo
-        bits = [UInt64](repeating: 0, count: Int(span / 64) + 1)
+        bits = [UInt64](repeating: 0, count: Int((hi - lo) / 64) + 1)
         for v in list {
             let k = Int(v - lo)
             bits[k >> 6] |= 1 << UInt64(k & 63)
         }
+    }
+
+    /// Whether a table with one slot per idx in [low, high] is worth its memory for this many members, at
+    /// most `slotsPerMember` slots each (plus a little), or the members should be hashed instead.
+    static func denseEnough(low: Int64, high: Int64, members: Int, slotsPerMember: Int64) -> Bool {
+        let (span, overflow) = high.subtractingReportingOverflow(low)
+        return !overflow && span / slotsPerMember <= Int64(members) + 1024
     }
 
     /// An empty set with the same domain as `other`, to mark members as they are met.

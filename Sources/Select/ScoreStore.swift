@@ -65,18 +65,36 @@ public struct ScoreStore: Sendable {
         let sources = batch.sourceNames.map { intern(source: $0) }
         var sets: [Int32] = []
         for cell in batch.styleCells { sets.append(try styleSet(of: cell)) }
-        idx.append(contentsOf: batch.idx)
-        ok.append(contentsOf: batch.ok)
-        for c in scores.indices { scores[c].append(contentsOf: batch.scores[c]) }
+        if idx.isEmpty, idx.capacity == 0 {
+            // Nothing reserved for more batches: share the batch's buffers instead of copying them.
+            idx = batch.idx
+            ok = batch.ok
+            scores = batch.scores
+        } else {
+            idx.append(contentsOf: batch.idx)
+            ok.append(contentsOf: batch.ok)
+            for c in scores.indices { scores[c].append(contentsOf: batch.scores[c]) }
+        }
         source.reserveCapacity(source.count + batch.count)
         for s in batch.source { source.append(sources[Int(s)]) }
         styleSet.reserveCapacity(styleSet.count + batch.count)
         for s in batch.styles { styleSet.append(sets[Int(s)]) }
     }
 
-    /// Replaces the sources, for inputs that lack them (official folders take them from the pool).
-    public mutating func setSource(row: Int, name: String) {
-        source[row] = intern(source: name)
+    /// Replaces every row's source by its idx's in the pool ("" when the pool has no such item), for inputs
+    /// that lack them (official folders). Names are interned in row order, as one row at a time would.
+    public mutating func setSources(_ pool: PoolSources) {
+        var ids = [Int32](repeating: -1, count: pool.names.count)
+        var none: Int32?
+        for r in idx.indices {
+            if let k = pool.source(of: idx[r]) {
+                if ids[k] < 0 { ids[k] = intern(source: pool.names[k]) }
+                source[r] = ids[k]
+            } else {
+                if none == nil { none = intern(source: "") }
+                source[r] = none!
+            }
+        }
     }
 
     public func styles(of row: Int) -> [UInt8] {
@@ -108,7 +126,7 @@ public struct ScoreStore: Sendable {
             let reader = try ScoreTable.reader(path: path, columns: needed)
             if let pq = reader as? ParquetTableReader {
                 store.reserve(pq.rowCount)
-                while let row = try reader.next() { try store.append(row) }
+                while let batch = try pq.nextBatch() { try store.append(batch) }
             } else {
                 var batches = try (reader as? CSVTableReader)?.columns() ?? (reader as! JSONLTableReader).columns()
                 store.reserve(batches.reduce(0) { $0 + $1.count })

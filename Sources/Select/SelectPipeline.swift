@@ -1,4 +1,6 @@
+import Dispatch
 import Scorer
+import Synchronization
 
 /// `mmssr select` end to end: load the scores, select, write the subset (second pass over the pool), the
 /// manifest, and optionally the idx list and the HTML report.
@@ -49,11 +51,16 @@ public enum SelectPipeline {
             poolSize = store.count
             log("read \(store.count) rows from \(path)")
         case let .mmssrFolder(dir):
-            store = try loadFolder(dir)
-            let (sources, count) = try SubsetWriter.sources(pool: request.pool)
-            for r in 0..<store.count { store.setSource(row: r, name: sources[store.idx[r]] ?? "") }
-            poolSize = count
-            log("read \(store.count) samples from \(dir); pool has \(count) items")
+            // The folder's files are read on all cores but the pool walk is serial: walk it meanwhile.
+            let pool = request.pool
+            let (folder, found) = alongside({ () throws(SelectError) in try SubsetWriter.sources(pool: pool) }) {
+                () throws(SelectError) in try loadFolder(dir)
+            }
+            store = try folder.get()
+            let sources = try found.get()
+            store.setSources(sources)
+            poolSize = sources.poolItems
+            log("read \(store.count) samples from \(dir); pool has \(poolSize) items")
         }
         let selection = Selector.run(store, request.options, poolSize: poolSize)
         log("selected \(selection.rows.count) rows")
@@ -96,6 +103,24 @@ public enum SelectPipeline {
             throw .table(.io(path: dir, reason: "\(error)"))
         }
         return store
+    }
+
+    /// Runs `side` on a thread of its own while `main` runs on this one, and returns both outcomes (so the
+    /// caller reports their errors in a fixed order, whichever finished first).
+    static func alongside<A: Sendable, B>(
+        _ side: @escaping @Sendable () throws(SelectError) -> A, _ main: () throws(SelectError) -> B
+    ) -> (main: Result<B, SelectError>, side: Result<A, SelectError>) {
+        let outcome = Mutex<Result<A, SelectError>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        // A queue of its own gets a thread of its own, not one of the pool `concurrentPerform` spreads over.
+        DispatchQueue(label: "mmssr.select.alongside").async {
+            let r = Result { () throws(SelectError) in try side() }
+            outcome.withLock { $0 = r }
+            done.signal()
+        }
+        let first = Result { () throws(SelectError) in try main() }
+        done.wait()
+        return (first, outcome.withLock { $0! })
     }
 
     static func writeText(_ text: String, to path: String) throws(SelectError) {

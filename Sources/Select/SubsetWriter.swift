@@ -65,22 +65,32 @@ public enum SubsetWriter {
         return Outcome(written: written, poolItems: poolItems, writtenIdx: writtenIdx, missing: unique)
     }
 
-    /// idx -> image_source of every well-formed pool item, for inputs (official folders) that lack sources.
-    public static func sources(pool: String) throws(SelectError) -> (sources: [Int64: String], count: Int) {
-        var map: [Int64: String] = [:]
-        let count = try forEachAccepted(in: try openPool(pool)) { (_, idx, source) throws(SelectError) in map[idx] = source() }
-        return (map, count)
+    /// The image_source of every well-formed pool item, for inputs (official folders) that lack sources.
+    public static func sources(pool: String) throws(SelectError) -> PoolSources {
+        var interner = ByteInterner()
+        var names: [String] = []
+        var ids: [Int32] = []
+        // Held only once an item's idx is not its position (pools rarely give idx), as 8 bytes an item add up.
+        var idx: [Int64]?
+        let count = try forEachAccepted(in: try openPool(pool)) { (_, v, withSource) throws(SelectError) in
+            withSource { ids.append(interner.id(of: $0, names: &names)) }
+            if idx == nil, v != Int64(ids.count - 1) { idx = (0..<Int64(ids.count - 1)).map { $0 } }
+            idx?.append(v)
+        }
+        return PoolSources(names: names, poolItems: count, idx: idx, ids: ids)
     }
 
     private static func openPool(_ pool: String) throws(SelectError) -> PoolFramer {
         do { return try PoolFramer(path: pool) } catch { throw .pool(error) }
     }
 
-    /// Calls `body` with every pool item the decoder accepts, in pool order, its idx and its image_source on
-    /// demand; returns how many items the pool holds. `PoolFramer` finds the items' bytes and `PoolItemProbe`
-    /// vouches for the plain ones (and reads their source from the bytes); the decoder sees only the rest.
+    /// Calls `body` with every pool item the decoder accepts, in pool order, its idx, and a function that
+    /// hands its image_source's UTF-8 to a closure; returns how many items the pool holds. `PoolFramer` finds
+    /// the items' bytes and `PoolItemProbe` vouches for the plain ones (and finds their source in the bytes);
+    /// the decoder sees only the rest.
     private static func forEachAccepted(
-        in framer: PoolFramer, _ body: (PoolFramer.Item, Int64, () -> String) throws(SelectError) -> Void
+        in framer: PoolFramer,
+        _ body: (PoolFramer.Item, Int64, (_ use: (UnsafeBufferPointer<UInt8>) -> Void) -> Void) throws(SelectError) -> Void
     ) throws(SelectError) -> Int {
         var count = 0
         while true {
@@ -90,22 +100,27 @@ public enum SubsetWriter {
             count += 1
             let bytes = item.bytes
             func decoded() -> PoolItem { PoolItem.decodeIndex(bytes, position: item.position, byteOffset: item.byteOffset) }
-            func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
             switch PoolItemProbe.probe(bytes) {
             case let .valid(explicit, source):
-                try body(item, explicit ?? Int64(item.position)) {
+                try body(item, explicit ?? Int64(item.position)) { use in
                     switch source {
-                    case .empty: return ""
-                    case let .explicit(range): return text(range)
+                    case .empty: use(UnsafeBufferPointer(start: bytes.baseAddress, count: 0))
+                    case let .explicit(range): use(UnsafeBufferPointer(rebasing: bytes[range]))
                     case let .firstImage(range):
-                        return text(range.lowerBound ..< (bytes[range].firstIndex(of: UInt8(ascii: "/")) ?? range.upperBound))
-                    case .undetermined: return decoded().imageSource
+                        let end = bytes[range].firstIndex(of: UInt8(ascii: "/")) ?? range.upperBound
+                        use(UnsafeBufferPointer(rebasing: bytes[range.lowerBound ..< end]))
+                    case .undetermined:
+                        var text = decoded().imageSource
+                        text.withUTF8(use)
                     }
                 }
             case .unsure:
                 let full = decoded()
                 guard full.parseError == nil else { continue }
-                try body(item, Int64(full.idx)) { full.imageSource }
+                try body(item, Int64(full.idx)) { use in
+                    var text = full.imageSource
+                    text.withUTF8(use)
+                }
             }
         }
     }

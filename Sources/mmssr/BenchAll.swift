@@ -234,12 +234,6 @@ private struct EndToEnd: Encodable {
 }
 
 /// User plus system CPU seconds of the whole process so far.
-private func cpuSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + 1e-6 * Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
-}
-
 private func loadAverage() -> Double? {
     var load = [Double](repeating: 0, count: 3)
     return getloadavg(&load, 3) == 3 ? load[0] : nil

@@ -14,6 +14,13 @@ func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
     return right ? fill + s : s + fill
 }
 
+/// CPU time (user and system, all threads) of this process so far, in seconds.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + 1e-6 * Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
+}
+
 /// Peak resident memory of this process so far, in MB.
 func peakRSSMegabytes() -> Double {
     var usage = rusage()

@@ -28,22 +28,33 @@ struct BenchSelect: ParsableCommand {
     @Option(help: "Generator seed.")
     var seed: UInt64 = 1
 
+    @Flag(help: "Read the input already in --dir (an earlier run's, or `tools/gen_scores.py ROWS DIR --text`'s) instead of generating it.")
+    var reuse = false
+
     func run() throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let official = format == "official"
         let tablePath = dir + (official ? "/official" : "/scores.\(format)")
         let clock = ContinuousClock()
         var start = clock.now
-        let writer: any ScoreTableWriter = official ? try MMSSRFolderWriter(directory: tablePath) : try ScoreTable.writer(path: tablePath)
-        try Self.generate(rows: rows, seed: seed, writer: writer, pool: pool ? dir + "/pool.json" : nil)
-        print("generated \(rows) rows in \(clock.now - start): \(tablePath)")
+        if !reuse {
+            let writer: any ScoreTableWriter = official ? try MMSSRFolderWriter(directory: tablePath) : try ScoreTable.writer(path: tablePath)
+            try Self.generate(rows: rows, seed: seed, writer: writer, pool: pool ? dir + "/pool.json" : nil)
+            print("generated \(rows) rows in \(clock.now - start): \(tablePath)")
+        }
 
         start = clock.now
+        let cpuStart = cpuSeconds()
         let store = official ? try SelectPipeline.loadFolder(tablePath) : try ScoreStore.load(table: tablePath)
         let loaded = clock.now - start
-        let bytes = Self.size(of: tablePath)
+        let cpu = cpuSeconds() - cpuStart
+        let megabytes = Double(Self.size(of: tablePath)) / 1e6
         let seconds = Double(loaded.components.seconds) + Double(loaded.components.attoseconds) * 1e-18
-        print("read \(bytes / 1_000_000) MB in \(loaded): \(Int(Double(bytes) / 1e6 / seconds)) MB/s")
+        // Per core = per CPU-second of this process: steadier than wall time on a shared machine, and what a
+        // reader costs whatever the core count.
+        print("read \(format) (\(store.count) rows, \(f(megabytes, 0)) MB) in \(f(seconds, 2)) s: \(f(megabytes / seconds, 0)) MB/s, "
+              + "\(f(megabytes / cpu, 0)) MB/s per core (\(f(cpu, 2)) CPU s, \(f(cpu / seconds, 2)) cores busy)"
+              + (official ? "; `select --mmssr-folder` also walks the pool for sources meanwhile" : ""))
         start = clock.now
         guard let budget = Budget(budget) else { throw ValidationError("bad --budget") }
         let selection = Selector.run(store, SelectionOptions(capabilities: Array(Capabilities.keys.indices), budget: budget), poolSize: store.count)

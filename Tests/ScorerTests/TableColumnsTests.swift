@@ -60,6 +60,28 @@ final class TableColumnsTests: XCTestCase {
         try assertColumnsMatchRows(path) { try JSONLTableReader(path: path).columns(pieces: $0, minimumPiece: 1) }
     }
 
+    /// Parquet row groups as batches, as the rows give them: groups of any size, and after rows read by `next()`.
+    func testParquetBatchesMatchRows() throws {
+        for groupSize in [1, 7, 1000] {
+            let path = tempPath("parquet")
+            let writer = try ParquetTableWriter(path: path, rowGroupSize: groupSize)
+            for row in awkwardRows() + awkwardRows().prefix(40) { try writer.write(row) }
+            try writer.finish()
+            let columns = Set(["idx", "status", "image_source", "styles"] + Capabilities.keys)
+            func batches(after rows: Int) throws -> [ScoreBatch] {
+                let reader = try ParquetTableReader(path: path, columns: columns)
+                for _ in 0..<rows { _ = try reader.next() }
+                var out: [ScoreBatch] = []
+                while let batch = try reader.nextBatch() { out.append(batch) }
+                return out
+            }
+            try assertColumnsMatchRows(path) { _ in try batches(after: 0) }
+            var expected = ScoreBatch()
+            for row in try ScoreTable.readAll(path: path).dropFirst(3) { expected.append(row) }
+            XCTAssertEqual(flatten(try batches(after: 3)), flatten([expected]), "group size \(groupSize)")
+        }
+    }
+
     /// An error in any piece is reported as a serial read reports it: the first one in the file, its line.
     func testAnErrorInALaterPieceNamesItsLine() throws {
         let csv = tempPath("csv")
@@ -103,6 +125,41 @@ final class TableColumnsTests: XCTestCase {
             XCTAssertEqual(row.scores[0], i % 2 == 0 && i < 100 ? Float(i / 2 % 6) : nil, "\(i)")
             XCTAssertEqual(row.scores[13], i == 3 ? 5 : i % 3 == 0 ? Float(i / 3 % 5) : nil, "\(i)")
             XCTAssertEqual(row.styles, i % 2 == 1 && i < 80 ? "yes/no, multi-choice" : "", "\(i)")
+        }
+    }
+
+    /// Lines in or near the exact form the official code writes (read without looking for the line's end first)
+    /// give what the same line with a trailing space gives (the member-by-member and JSON paths): values, errors.
+    func testOfficialLinesNearTheExactForm() throws {
+        let dir = NSTemporaryDirectory() + "columns-exact-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        let lines = [
+            #"{"idx": 0, "pred_response": "3"}"#, #"{"idx": 7, "pred_response": "Score: 4"}"#, #"{"idx": 07, "pred_response": "1"}"#,
+            #"{"idx": -2, "pred_response": "1"}"#, #"{"idx": 123456789012345678, "pred_response": "2"}"#,
+            #"{"idx": 1234567890123456789, "pred_response": "2"}"#, #"{"idx": 5, "pred_response": "yes/no, multi-choice"}"#,
+            #"{"idx": 5, "pred_response": "a\"b"}"#, #"{"idx": 5, "pred_response": "é"}"#, #"{"idx": 5, "pred_response": ""}"#,
+            #"{"idx": 5, "pred_response": "2"} "#, #"{"idx": 5, "pred_response": "2"}x"#, #"{"idx": 5, "pred_response": "2"]"#,
+            #"{"idx": 5.0, "pred_response": "2"}"#, #"{"idx": 5, "pred_response": 2}"#,
+        ]
+        func read(_ file: String, _ text: String) -> String {
+            try? FileManager.default.removeItem(atPath: dir + "/spatial.jsonl")
+            try? FileManager.default.removeItem(atPath: dir + "/style.jsonl")
+            try? Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/\(file).jsonl"))
+            do {
+                return try drain(MMSSRFolderReader(directory: dir)).map { "\($0.idx) \(String(describing: $0.scores[0])) \($0.styles)" }.joined(separator: ";")
+            } catch {
+                return "\(error)"
+            }
+        }
+        for line in lines {
+            // A trailing space keeps every column where it was, for the error messages.
+            let spaced = line + " "
+            for file in ["spatial", "style"] {
+                for end in ["", "\n", "\r\n", "\n\n" + line] {
+                    XCTAssertEqual(read(file, line + end), read(file, spaced + end.replacingOccurrences(of: line, with: spaced)), "\(file): \(line + end)")
+                }
+            }
         }
     }
 

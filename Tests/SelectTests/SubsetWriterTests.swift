@@ -83,6 +83,39 @@ final class SubsetWriterTests: XCTestCase {
         }
     }
 
+    /// The interned sources by idx against decoding every item into a map (what the official-folder input
+    /// used before): positional pools, explicit and repeated idx (the later item wins), rejected items, and
+    /// idx far apart (the hashed table).
+    func testSourcesMatchDecodingEveryItem() throws {
+        var fuzz = PoolFuzz(seed: 11)
+        let pool = dir + "/pool.json"
+        for round in 0..<300 {
+            var bytes = fuzz.pool(items: fuzz.below(20))
+            if round % 25 == 0 {
+                bytes = Array("[{\"idx\": \(1 << 40), \"image\": \"far/1.jpg\", \"conversations\": []}, {\"idx\": -3, \"image_source\": \"neg\", \"conversations\": []}]".utf8)
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: pool))
+            var expected: [Int64: String] = [:]
+            var items = 0
+            do {
+                let reader = try PoolReader(path: pool, options: .index)
+                while let item = try reader.next() {
+                    items += 1
+                    if item.parseError == nil { expected[Int64(item.idx)] = item.imageSource }
+                }
+            } catch {
+                XCTAssertThrowsError(try SubsetWriter.sources(pool: pool))
+                continue
+            }
+            let found = try SubsetWriter.sources(pool: pool)
+            XCTAssertEqual(found.poolItems, items)
+            let probes = Set(expected.keys).union((-4..<Int64(items + 4)).map { $0 }).union([1 << 40, Int64.min, Int64.max])
+            for v in probes {
+                XCTAssertEqual(found.source(of: v).map { found.names[$0] }, expected[v], "idx \(v) in \(String(decoding: bytes, as: UTF8.self))")
+            }
+        }
+    }
+
     func testIdxSetBitmapAndHash() {
         for members in [[Int64](), [5], [3, 3, 9, 130, 64, 63], [0, Int64.max], [-5, 1 << 40, 7]] {
             let set = IdxSet(members)

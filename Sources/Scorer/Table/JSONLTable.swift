@@ -1,3 +1,5 @@
+import Glibc
+
 /// One JSON object per line, keys in `ScoreColumns.all` order, null for missing scores.
 public final class JSONLTableWriter: ScoreTableWriter {
     private let sink: ByteSink
@@ -92,12 +94,12 @@ public final class JSONLTableReader: ScoreTableReader {
         var pos = from
         var line = lineBase
         var released = from
-        let keys = Self.keys
+        let keys = Self.keys, names = Self.keyNames, fields = Self.keyFields
         while pos < to {
             let (end, next) = text.line(at: pos)
             line += 1
             if !isBlank(text.base, pos, end) {
-                if fastRow(text.base, pos, end, keys, &scratch, &batch) {
+                if fastRow(text.base, pos, end, keys, names, fields, &scratch, &batch) {
                     scratch.append(to: &batch)
                 } else {
                     scratch.reset()
@@ -118,16 +120,20 @@ public final class JSONLTableReader: ScoreTableReader {
         return interner
     }()
     private static let keyFields = ScoreColumns.all.map(RowAssembler.field)
+    private static let keyNames = ScoreColumns.all.map { Array($0.utf8) }
 
     /// One flat object of plain members (ASCII strings without escapes, JSON numbers, null, true, false) read
     /// into `scratch`; false for anything else, left to the text path.
     @inline(__always)
+    /// `keys` interns `names`, the table's column names, whose fields are `keyFields`.
     private static func fastRow(
-        _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ keys: ByteInterner, _ scratch: inout RowScratch,
-        _ batch: inout ScoreBatch
+        _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ keys: ByteInterner, _ names: [[UInt8]],
+        _ keyFields: [RowAssembler.Field], _ scratch: inout RowScratch, _ batch: inout ScoreBatch
     ) -> Bool {
-        let keyFields = Self.keyFields
         var s = JSONBytesScanner(base: base, i: start, end: end)
+        // Writers put the keys in one order (ours in `ScoreColumns.all`'s): the key after column k is first
+        // compared with column k + 1, and hashed only when it is another one.
+        var next = 0
         var sawIdx = false, sawStatus = false
         guard s.take(UInt8(ascii: "{")) else { return false }
         if s.take(UInt8(ascii: "}")) { return false }
@@ -135,8 +141,18 @@ public final class JSONLTableReader: ScoreTableReader {
             guard let key = s.plainString() else { return false }
             guard s.take(UInt8(ascii: ":")) else { return false }
             guard let value = s.scalar() else { return false }
-            let field = keys.lookup(UnsafeBufferPointer(start: base + key.lowerBound, count: key.count))
-                .map { keyFields[Int($0)] } ?? .unknown
+            let keyBytes = UnsafeBufferPointer(start: base + key.lowerBound, count: key.count)
+            let field: RowAssembler.Field
+            if next < names.count, names[next].count == key.count,
+               names[next].withUnsafeBufferPointer({ memcmp($0.baseAddress!, keyBytes.baseAddress!, key.count) == 0 }) {
+                field = keyFields[next]
+                next += 1
+            } else if let k = keys.lookup(keyBytes) {
+                field = keyFields[Int(k)]
+                next = Int(k) + 1
+            } else {
+                field = .unknown
+            }
             switch (field, value) {
             case let (.idx, .number(r, integer)):
                 guard integer, let v = DecimalBytes.int64(base + r.lowerBound, r.count) else { return false }

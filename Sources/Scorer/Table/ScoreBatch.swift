@@ -1,3 +1,5 @@
+import Glibc
+
 /// Consecutive rows of a score table as columns, holding only what selection reads: idx, status, source,
 /// the 14 capability scores and the styles cell. The text readers fill these straight from the file's bytes
 /// (no ScoreRow, no String per cell); sources and styles cells are interned, as a table has few distinct ones.
@@ -51,7 +53,7 @@ func statusCell(_ p: UnsafePointer<UInt8>, _ len: Int) -> Bool? {
 
 /// Distinct byte strings to small ids: a linear-probing table keyed by a hash of the bytes. A table's sources
 /// and styles cells repeat a handful of values millions of times, so the common case is one hash and one compare.
-struct ByteInterner: Sendable {
+package struct ByteInterner: Sendable {
     private var slots = [Int32](repeating: -1, count: 64)
     private var hashes: [UInt64] = []
     private var keys: [[UInt8]] = []
@@ -63,15 +65,17 @@ struct ByteInterner: Sendable {
         return h
     }
 
+    package init() {}
+
     /// The id of `bytes`, adding it (and its String to `names`) when new.
-    mutating func id(of bytes: UnsafeBufferPointer<UInt8>, names: inout [String]) -> Int32 {
+    package mutating func id(of bytes: UnsafeBufferPointer<UInt8>, names: inout [String]) -> Int32 {
         let h = Self.hash(bytes)
         let mask = slots.count - 1
         var s = Int(truncatingIfNeeded: h) & mask
         while true {
             let id = slots[s]
             if id < 0 { break }
-            if hashes[Int(id)] == h, keys[Int(id)].elementsEqual(bytes) { return id }
+            if hashes[Int(id)] == h, Self.equal(keys[Int(id)], bytes) { return id }
             s = (s + 1) & mask
         }
         let id = Int32(keys.count)
@@ -92,9 +96,17 @@ struct ByteInterner: Sendable {
         while true {
             let id = slots[s]
             if id < 0 { return nil }
-            if hashes[Int(id)] == h, keys[Int(id)].elementsEqual(bytes) { return id }
+            if hashes[Int(id)] == h, Self.equal(keys[Int(id)], bytes) { return id }
             s = (s + 1) & mask
         }
+    }
+
+    /// `memcmp`: the generic `elementsEqual` was a twentieth of reading a CSV table.
+    @inline(__always)
+    private static func equal(_ key: [UInt8], _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard key.count == bytes.count else { return false }
+        guard let b = bytes.baseAddress, !key.isEmpty else { return true }
+        return key.withUnsafeBufferPointer { memcmp($0.baseAddress!, b, key.count) == 0 }
     }
 
     private mutating func rehash() {

@@ -98,6 +98,33 @@ public final class ParquetTableReader: ScoreTableReader {
         return row(rowInGroup)
     }
 
+    /// The rows not read yet of the current row group, or else the next group's, as the columns selection
+    /// reads (what `next()` would give, without a ScoreRow and its Strings per row); nil after the last.
+    public func nextBatch() throws(TableError) -> ScoreBatch? {
+        while rowInGroup >= rowsInGroup {
+            guard group < rowGroups.count else { return nil }
+            try load(group: group)
+            group += 1
+        }
+        let rows = rowInGroup..<rowsInGroup
+        rowInGroup = rowsInGroup
+        var batch = ScoreBatch()
+        batch.reserve(rows.count)
+        batch.idx = idxColumn.map { Array($0[rows].lazy.map { $0 ?? 0 }) } ?? Array(repeating: 0, count: rows.count)
+        for (c, column) in capabilityColumns.enumerated() {
+            batch.scores[c] = column.map { Array($0[rows].lazy.map { $0 ?? .nan }) } ?? Array(repeating: .nan, count: rows.count)
+        }
+        let sources = stringColumns[2], status = stringColumns[3], styles = stringColumns[5]
+        for i in rows {
+            batch.ok.append(status?[i] == "ok")
+            var source = sources?[i] ?? ""
+            batch.source.append(source.withUTF8 { batch.sourceInterner.id(of: $0, names: &batch.sourceNames) })
+            var cell = styles?[i] ?? ""
+            batch.styles.append(cell.withUTF8 { batch.styleInterner.id(of: $0, names: &batch.styleCells) })
+        }
+        return batch
+    }
+
     private func row(_ i: Int) -> ScoreRow {
         func string(_ k: Int) -> String { stringColumns[k]?[i] ?? "" }
         return ScoreRow(
