@@ -20,9 +20,10 @@ struct BenchE2E: ParsableCommand {
             counts and per-turn lengths of the items of --realistic's dev and test pools (the realistic \
             development set) with generated words. Reports samples/s, seconds per stage (prepare is summed over \
             its threads; wait is the forward idling for prepared samples), and where a sample's time goes on the \
-            first batches, one part at a time on the forward's threads: decode, preprocess, tokenize, text tower, \
-            vision tower, surface features, heads. Peak RSS is the process's high-water mark so far. On a shared \
-            machine every figure is noisy: compare runs made at the same time.
+            first batches, one part at a time: decode, preprocess and surface features on one thread (as a prepare \
+            thread runs them), tokenize, text tower, vision tower and heads on the forward's threads. Peak RSS is \
+            the process's high-water mark so far. On a shared machine every figure is noisy: compare runs made at \
+            the same time.
             """)
 
     @Option(help: "Pool size.")
@@ -91,12 +92,13 @@ struct BenchE2E: ParsableCommand {
     }
 
     /// Where a sample's time goes, on the first batches, one part at a time (the same inputs as `score`):
-    /// decode and preprocess on one thread (what a prepare thread does), the forward's parts on its threads.
+    /// decode, preprocess and surface features on one thread (what a prepare thread does), the forward's parts on
+    /// its threads.
     private func profile(_ scorer: ScoringModel, pool: String, kind: String) throws {
         let reader = try PoolReader(path: pool, options: .init(keepRaw: false))
         var items: [PoolItem] = []
         while items.count < min(count, 2 * batch), let item = try reader.next() { items.append(item) }
-        var decode = 0.0, preprocess = 0.0
+        var decode = 0.0, preprocess = 0.0, surface = 0.0
         var samples: [PreparedSample] = []
         for item in items {
             var t = ScorePipeline.now()
@@ -105,9 +107,13 @@ struct BenchE2E: ParsableCommand {
             t = ScorePipeline.now()
             _ = scorer.preprocessor.tensor(image)
             preprocess += ScorePipeline.now() - t
+            t = ScorePipeline.now()
+            let text = SampleText(conversations: item.conversations, characterLimit: SampleText.characterLimit(maxTokens: scorer.text.config.maxTokens))
+            _ = SurfaceFeatures.compute(text, rounds: SampleText.rounds(item.conversations))
+            surface += ScorePipeline.now() - t
             samples.append(scorer.prepare(item, imagesRoot: dir + "/images"))
         }
-        var tokenize = 0.0, text = 0.0, vision = 0.0, surface = 0.0, heads = 0.0, tokens = 0, characters = 0
+        var tokenize = 0.0, text = 0.0, vision = 0.0, heads = 0.0, tokens = 0, characters = 0
         for start in stride(from: 0, to: samples.count, by: batch) {
             let b = Array(samples[start..<min(start + batch, samples.count)])
             var t = ScorePipeline.now()
@@ -121,9 +127,6 @@ struct BenchE2E: ParsableCommand {
             t = ScorePipeline.now()
             _ = scorer.vision.features(b.flatMap(\.pixels))
             vision += ScorePipeline.now() - t
-            t = ScorePipeline.now()
-            for sample in b { _ = SurfaceFeatures.compute(sample.text, rounds: SampleText.rounds(sample.item.conversations)) }
-            surface += ScorePipeline.now() - t
             let features = scorer.features(b)
             t = ScorePipeline.now()
             _ = scorer.heads(features)
@@ -132,8 +135,8 @@ struct BenchE2E: ParsableCommand {
         let n = Double(samples.count)
         func ms(_ s: Double) -> String { String(format: "%.2f", 1000 * s / n) }
         print("  \(kind) texts, ms/sample over \(samples.count) samples (\(characters / samples.count) characters, \(tokens / samples.count) tokens each):"
-              + " decode \(ms(decode))  preprocess \(ms(preprocess)) (1 thread) | tokenize \(ms(tokenize))  text tower \(ms(text))"
-              + "  vision tower \(ms(vision))  surface features \(ms(surface))  heads \(ms(heads)) (\(Parallel.threads) threads)")
+              + " decode \(ms(decode))  preprocess \(ms(preprocess))  surface features \(ms(surface)) (1 thread) | tokenize \(ms(tokenize))"
+              + "  text tower \(ms(text))  vision tower \(ms(vision))  heads \(ms(heads)) (\(Parallel.threads) threads)")
     }
 
     private func peakRSSMegabytes() -> Double {

@@ -161,13 +161,13 @@ struct FakeScorer: BatchScorer {
     func prepare(_ item: PoolItem, imagesRoot: String) -> PreparedSample {
         let text = SampleText(conversations: item.conversations)
         if prepareJitter > 0 { usleep(UInt32(Double.random(in: 0...prepareJitter) * 1e6)) }
-        func failed(_ reason: String) -> PreparedSample { PreparedSample(item: item, text: text, pixels: [], error: reason) }
+        func failed(_ reason: String) -> PreparedSample { PreparedSample(item: item, text: text, pixels: [], surface: [], error: reason) }
         if let parseError = item.parseError { return failed(parseError) }
         if item.conversations.isEmpty { return failed("no conversations") }
         for image in item.images {
             do { _ = try ImageDecoder.decode(path: imagesRoot + "/" + image) } catch { return failed(error.description) }
         }
-        return PreparedSample(item: item, text: text, pixels: [], error: nil)
+        return PreparedSample(item: item, text: text, pixels: [], surface: [], error: nil)
     }
 
     func score(_ batch: [PreparedSample]) -> [ScoreRow] {

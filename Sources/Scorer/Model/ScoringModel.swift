@@ -9,6 +9,9 @@ public struct PreparedSample: Sendable {
     public let text: SampleText
     /// One CHW tensor per image, in the item's order; empty for text-only samples.
     public let pixels: [[Float]]
+    /// The text's `SurfaceFeatures`, computed here so that they run on the prepare threads beside the forward,
+    /// not on the forward's thread between its parallel parts, where they left a core idle; empty with an error.
+    public let surface: [Float]
     /// Why the item cannot be scored, as the one-line reason of its error row.
     public let error: String?
 }
@@ -38,11 +41,11 @@ public final class ScoringModel: Sendable {
         precision = fp32 ? "f32" : stored
     }
 
-    /// Decodes and preprocesses the item's images (relative to `imagesRoot`). Thread-safe; never throws: a
-    /// problem becomes the sample's `error`.
+    /// Decodes and preprocesses the item's images (relative to `imagesRoot`) and computes its surface features.
+    /// Thread-safe; never throws: a problem becomes the sample's `error`.
     public func prepare(_ item: PoolItem, imagesRoot: String) -> PreparedSample {
         let text = SampleText(conversations: item.conversations, characterLimit: SampleText.characterLimit(maxTokens: self.text.config.maxTokens))
-        func failed(_ reason: String) -> PreparedSample { PreparedSample(item: item, text: text, pixels: [], error: reason) }
+        func failed(_ reason: String) -> PreparedSample { PreparedSample(item: item, text: text, pixels: [], surface: [], error: reason) }
         if let parseError = item.parseError { return failed(parseError) }
         guard !item.conversations.isEmpty else { return failed("no conversations") }
         guard !text.question.isEmpty || !text.answer.isEmpty else { return failed("conversations hold no human or gpt text") }
@@ -55,7 +58,8 @@ public final class ScoringModel: Sendable {
                 return failed(error.description)
             }
         }
-        return PreparedSample(item: item, text: text, pixels: pixels, error: nil)
+        let surface = SurfaceFeatures.compute(text, rounds: SampleText.rounds(item.conversations))
+        return PreparedSample(item: item, text: text, pixels: pixels, surface: surface, error: nil)
     }
 
     /// The text tower's two inputs for a sample: its question and its answer, each cut at `text.max_tokens`.
@@ -89,7 +93,7 @@ public final class ScoringModel: Sendable {
             rows += c.map { $0 / n }
             rows += p.map { $0 / n }
             rows.append(sample.pixels.isEmpty ? 0 : 1)
-            rows += SurfaceFeatures.compute(sample.text, rounds: SampleText.rounds(sample.item.conversations))
+            rows += sample.surface
         }
         return Tensor(shape: [ok.count, heads.featureCount], data: rows)
     }

@@ -68,8 +68,8 @@ public enum StyleRules {
 
     static func answerForm(question q: String, answer a: String, options: Bool) -> AnswerForm {
         guard !a.isEmpty else { return .none }
-        if options, a.wholeMatch(of: Patterns.bareLetter) != nil { return .none }
-        if options, a.firstMatch(of: Patterns.letteredOption) != nil { return .none }
+        if options, Patterns.bareLetter.wholeMatches(a) { return .none }
+        if options, Patterns.letteredOption.occurs(in: a) { return .none }
         let opener = binaryQuestion(q) ? yesNoOpener(a) : nil
         if let opener, words(String(a.dropFirst(opener))).isEmpty { return .yesNo }
         let rest = withoutCoordinates(a)
@@ -99,24 +99,23 @@ public enum StyleRules {
     /// The prompt lists options: lettered lines or inline `(A) ... (B)` including A and B, or an `Options:` /
     /// `Choices:` / "one of:" list.
     static func listsOptions(_ q: String) -> Bool {
-        func letters(_ r: Regex<(Substring, Substring)>) -> Set<Character> {
-            Set(q.matches(of: r).compactMap { $0.output.1.uppercased().first })
+        func letters(_ p: TextPattern) -> Set<Character> {
+            Set(p.firstGroups(in: q).compactMap { $0.uppercased().first })
         }
         let line = letters(Patterns.lineOption), inline = letters(Patterns.inlineOption)
-        return line.isSuperset(of: ["A", "B"]) || inline.isSuperset(of: ["A", "B"]) || q.firstMatch(of: Patterns.optionKeyword) != nil
+        return line.isSuperset(of: ["A", "B"]) || inline.isSuperset(of: ["A", "B"]) || Patterns.optionKeyword.occurs(in: q)
     }
 
     /// Lettered options that are exactly yes and no (§1b: such multiple-choice items are yes/no too).
     static func binaryOptions(_ q: String) -> Bool {
-        let texts = Set((q.matches(of: Patterns.lineOptionText).map(\.output.1) + q.matches(of: Patterns.inlineOptionText).map(\.output.1))
+        let texts = Set((Patterns.lineOptionText.firstGroups(in: q) + Patterns.inlineOptionText.firstGroups(in: q))
             .map { $0.lowercased().trimmingCharacters(in: .whitespaces.union(.punctuationCharacters)) })
         return texts == ["yes", "no"]
     }
 
     static func hasCoordinates(_ s: String) -> Bool {
         let plain = withoutCode(s)
-        return plain.firstMatch(of: Patterns.box) != nil || plain.firstMatch(of: Patterns.pointPair) != nil
-            || plain.firstMatch(of: Patterns.decimalPoint) != nil
+        return Patterns.box.occurs(in: plain) || Patterns.pointPair.occurs(in: plain) || Patterns.decimalPoint.occurs(in: plain)
     }
 
     /// A question that can be answered yes or no: a clause that opens with an auxiliary verb, or an explicit
@@ -137,11 +136,11 @@ public enum StyleRules {
     }
 
     static func asksComparison(_ q: String) -> Bool {
-        q.firstMatch(of: Patterns.comparison) != nil || q.firstMatch(of: Patterns.whichSuperlative) != nil
+        Patterns.comparison.occurs(in: q) || Patterns.whichSuperlative.occurs(in: q)
     }
 
     static func prescribesFormat(_ q: String) -> Bool {
-        q.firstMatch(of: Patterns.format) != nil || q.firstMatch(of: Patterns.genre) != nil || q.firstMatch(of: Patterns.length) != nil
+        Patterns.format.occurs(in: q) || Patterns.genre.occurs(in: q) || Patterns.length.occurs(in: q)
     }
 
     /// The answer reasons through explicit steps before its final answer: step markers, a lecture/solution
@@ -150,19 +149,19 @@ public enum StyleRules {
     /// is then explained is not chain-of-thought.
     static func reasonsStepByStep(question q: String, answer a: String) -> Bool {
         guard !a.isEmpty else { return false }
-        if a.firstMatch(of: Patterns.stepMarkers) != nil { return true }
+        if Patterns.stepMarkers.occurs(in: a) { return true }
         let sentences = sentenceSplit(a)
         guard sentences.count >= 2 else { return false }
-        if q.firstMatch(of: Patterns.stepRequest) != nil { return true }
+        if Patterns.stepRequest.occurs(in: q) { return true }
         let opening = sentences.dropLast().joined(separator: " ")
-        let equations = opening.matches(of: Patterns.equation).count
+        let equations = Patterns.equation.count(in: opening)
         if equations >= 2 { return true }
-        if sentences.filter({ $0.firstMatch(of: Patterns.sequencer) != nil }).count >= 2 { return true }
+        if sentences.filter({ Patterns.sequencer.occurs(in: $0) }).count >= 2 { return true }
         let closing = sentences.last!
-        if closing.firstMatch(of: Patterns.finalAnswer) != nil { return true }
-        if a.matches(of: Patterns.equation).count >= 3 { return true }
-        if closing.firstMatch(of: Patterns.equation) != nil { return true }
-        return equations >= 1 && closing.firstMatch(of: Patterns.conclusion) != nil
+        if Patterns.finalAnswer.occurs(in: closing) { return true }
+        if Patterns.equation.count(in: a) >= 3 { return true }
+        if Patterns.equation.occurs(in: closing) { return true }
+        return equations >= 1 && Patterns.conclusion.occurs(in: closing)
     }
 
     // MARK: - text helpers
@@ -173,13 +172,13 @@ public enum StyleRules {
 
     /// The answer with boxes, points and grounding tags removed (the tagged phrase kept).
     static func withoutCoordinates(_ s: String) -> String {
-        var t = s.replacing(Patterns.box, with: " ").replacing(Patterns.pointPair, with: " ").replacing(Patterns.decimalPoint, with: " ")
+        var t = [Patterns.box, Patterns.pointPair, Patterns.decimalPoint].reduce(s) { $1.replacing(in: $0, with: " ") }
         for tag in ["<ref>", "</ref>", "<box>", "</box>", "<boxes>", "<point>", "</point>"] { t = t.replacing(tag, with: " ") }
         return t.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static func withoutCode(_ s: String) -> String {
-        s.replacing(Patterns.codeBlock, with: " ").replacing(Patterns.codeSpan, with: " ")
+        Patterns.codeSpan.replacing(in: Patterns.codeBlock.replacing(in: s, with: " "), with: " ")
     }
 
     /// Sentences: text ended by `.`, `!` or `?` before a space, a newline or the end, where the word before the
@@ -216,44 +215,44 @@ public enum StyleRules {
     }
 }
 
-/// The patterns behind `StyleRules`. Compiled once; `Regex` is not `Sendable`, but these are only read.
+/// The patterns behind `StyleRules`, compiled once.
 private enum Patterns {
-    nonisolated(unsafe) static let lineOption = try! Regex<(Substring, Substring)>(#"(?m)^[ \t]*\(?([A-H])[\.\):]"#)
-    nonisolated(unsafe) static let inlineOption = try! Regex<(Substring, Substring)>(#"\(([A-Ha-h])\)\s*\S"#)
-    nonisolated(unsafe) static let lineOptionText = try! Regex<(Substring, Substring)>(#"(?m)^[ \t]*\(?[A-H][\.\):][ \t]*([^\n]*)$"#)
-    nonisolated(unsafe) static let inlineOptionText = try! Regex<(Substring, Substring)>(#"\([A-Ha-h]\)[ \t]*([^(\n]*)"#)
-    nonisolated(unsafe) static let optionKeyword = try! Regex<Substring>(#"(?i)\b(?:options|choices|candidates)\b(?:\s+(?:include|are))?\s*:|\bone of\s*:|\bchoose (?:one )?from\b"#)
-    nonisolated(unsafe) static let bareLetter = try! Regex<Substring>(#"\(?[A-Ha-h]\)?[\.\):]?"#)
-    nonisolated(unsafe) static let letteredOption = try! Regex<Substring>(#"^\(?[A-H][\.\):]\s+\S|^\([A-Ha-h]\)\s*\S"#)
-    nonisolated(unsafe) static let box = try! Regex<Substring>(#"\[\s*-?\d+(?:\.\d+)?\s*(?:,\s*-?\d+(?:\.\d+)?\s*){3}\]"#)
-    nonisolated(unsafe) static let pointPair = try! Regex<Substring>(#"\(\s*\d+(?:\.\d+)?\s*,\s*\d+(?:\.\d+)?\s*\)\s*,\s*\(\s*\d+(?:\.\d+)?\s*,\s*\d+(?:\.\d+)?\s*\)"#)
-    nonisolated(unsafe) static let decimalPoint = try! Regex<Substring>(#"\[\s*\d*\.\d+\s*,\s*\d*\.\d+\s*\]"#)
-    nonisolated(unsafe) static let codeBlock = try! Regex<Substring>(#"(?s)```.*?(?:```|$)"#)
-    nonisolated(unsafe) static let codeSpan = try! Regex<Substring>(#"`[^`\n]*`"#)
+    static let lineOption = TextPattern(#"(?m)^[ \t]*\(?([A-H])[\.\):]"#)
+    static let inlineOption = TextPattern(#"\(([A-Ha-h])\)\s*\S"#)
+    static let lineOptionText = TextPattern(#"(?m)^[ \t]*\(?[A-H][\.\):][ \t]*([^\n]*)$"#)
+    static let inlineOptionText = TextPattern(#"\([A-Ha-h]\)[ \t]*([^(\n]*)"#)
+    static let optionKeyword = TextPattern(#"(?i)\b(?:options|choices|candidates)\b(?:\s+(?:include|are))?\s*:|\bone of\s*:|\bchoose (?:one )?from\b"#)
+    static let bareLetter = TextPattern(#"\(?[A-Ha-h]\)?[\.\):]?"#)
+    static let letteredOption = TextPattern(#"^\(?[A-H][\.\):]\s+\S|^\([A-Ha-h]\)\s*\S"#)
+    static let box = TextPattern(#"\[\s*-?\d+(?:\.\d+)?\s*(?:,\s*-?\d+(?:\.\d+)?\s*){3}\]"#)
+    static let pointPair = TextPattern(#"\(\s*\d+(?:\.\d+)?\s*,\s*\d+(?:\.\d+)?\s*\)\s*,\s*\(\s*\d+(?:\.\d+)?\s*,\s*\d+(?:\.\d+)?\s*\)"#)
+    static let decimalPoint = TextPattern(#"\[\s*\d*\.\d+\s*,\s*\d*\.\d+\s*\]"#)
+    static let codeBlock = TextPattern(#"(?s)```.*?(?:```|$)"#)
+    static let codeSpan = TextPattern(#"`[^`\n]*`"#)
     /// Requests to compare: the words, comparatives ("taller than", "more ... or less"), two images or regions.
-    nonisolated(unsafe) static let comparison = try! Regex<Substring>(
+    static let comparison = TextPattern(
         #"(?i)\b(?:compar\w*|contrast\w*|differ\w*|similar\w*|versus|vs\.?|in common|(?:is|are) the same|(?:more|less|fewer)\b[^.?!\n]{0,40}\bthan|(?!rath|oth)\w+er than|more than|less than|fewer than|(?:more|less|fewer)\b[^.?!\n]*\bor\b[^.?!\n]*\b(?:more|less|fewer)|(?:two|both) (?:images|pictures|photos|regions|objects)|(?:left|right) (?:image|picture|photo))\b"#)
     /// "which/who ... higher, the most, the largest ...": picking one item by comparing values.
-    nonisolated(unsafe) static let whichSuperlative = try! Regex<Substring>(
+    static let whichSuperlative = TextPattern(
         #"(?i)\b(?:which|who)\b[^.?!\n]*\b(?:higher|lower|greater|larger|bigger|smaller|heavier|lighter|closer|taller|shorter|longer|older|younger|faster|slower|more|less|fewer|highest|lowest|greatest|largest|biggest|smallest|heaviest|tallest|shortest|longest|most|least)\b"#)
     /// Output formats and structures: markup and code, a given layout, lists, panel by panel, a rationale.
-    nonisolated(unsafe) static let format = try! Regex<Substring>(
+    static let format = TextPattern(
         #"(?i)\bformat\s*:|\b(?:in (?:the following|the|this|a \w+) format|following format|json|csv|yaml|xml|latex|html|subject line|javascript|markdown|bullet(?:ed)? (?:points?|list)|numbered list|as a (?:list|table)|in a table|panel by panel|give the rationale|with (?:a|the) rationale|hashtags?|in the style of|stable diffusion|rhym\w*)\b"#)
     /// Genres asked for by a writing verb: "write a poem", "compose a tweet", "create an advertisement".
-    nonisolated(unsafe) static let genre = try! Regex<Substring>(
+    static let genre = TextPattern(
         #"(?i)\b(?:write|rewrite|compose|create|draft|craft|tell|give|make|generate|come up with)\b[^.?!\n]{0,60}\b(?:poems?|haikus?|limericks?|sonnets?|stor(?:y|ies)|fairy ?tales?|tales?|fables?|essays?|emails?|blogs?|blog posts?|tweets?|headlines?|slogans?|advertisements?|ads?|product descriptions?|songs?|lyrics|scripts?|speech|dialogues?|jokes?|riddles?|quotes?|recipes?|instagram|prompts?)\b"#)
     /// Prescribed lengths: "at least 150 words", "under 80 words", "a 100-word story", "in one paragraph".
-    nonisolated(unsafe) static let length = try! Regex<Substring>(
+    static let length = TextPattern(
         #"(?i)\b(?:(?:at least|at most|under|within|about|around|no more than|fewer than|less than|exactly|in|of|approximately) \d+ (?:words|sentences|characters|lines|paragraphs)|\d+[- ]word|in (?:one|two|three|a single) (?:paragraph|sentence)s?|(?:three|four|five|\d+) (?:haikus|stanzas|verses|bullet))\b"#)
-    nonisolated(unsafe) static let stepMarkers = try! Regex<Substring>(
+    static let stepMarkers = TextPattern(
         #"(?i)\bstep\s*\d|\bstep[- ]by[- ]step\b|\blet'?s think\b|^\s*lecture:|\bsolution:|\bbecause:"#)
-    nonisolated(unsafe) static let stepRequest = try! Regex<Substring>(
+    static let stepRequest = TextPattern(
         #"(?i)\bstep[- ]by[- ]step\b|\bthink step\b|\bperform reasoning\b|\bshow (?:your )?work\b|\breason(?:ing)? step\b"#)
-    nonisolated(unsafe) static let equation = try! Regex<Substring>(#"[\w\)\]²³°]\s*=\s*[-\w\(√$]"#)
-    nonisolated(unsafe) static let finalAnswer = try! Regex<Substring>(
+    static let equation = TextPattern(#"[\w\)\]²³°]\s*=\s*[-\w\(√$]"#)
+    static let finalAnswer = TextPattern(
         #"(?i)\bthe (?:final |correct )?(?:answer|option) is\b|\banswer\s*:"#)
-    nonisolated(unsafe) static let conclusion = try! Regex<Substring>(#"(?i)^(?:therefore|thus|hence|so)\b"#)
-    nonisolated(unsafe) static let sequencer = try! Regex<Substring>(#"(?i)^(?:first|second|next|then|finally|lastly|now)\b"#)
+    static let conclusion = TextPattern(#"(?i)^(?:therefore|thus|hence|so)\b"#)
+    static let sequencer = TextPattern(#"(?i)^(?:first|second|next|then|finally|lastly|now)\b"#)
     static let auxiliaries: Set<String> = [
         "is", "are", "was", "were", "am", "does", "do", "did", "can", "could", "will", "would", "should", "shall",
         "has", "have", "had", "may", "might", "must", "isn't", "aren't", "wasn't", "weren't", "doesn't", "don't",

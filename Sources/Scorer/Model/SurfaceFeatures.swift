@@ -26,8 +26,8 @@ public enum SurfaceFeatures {
         let words = a.split(whereSeparator: \.isWhitespace).count / max(rounds, 1)
         func bucket(_ r: ClosedRange<Int>) -> Float { r.contains(words) ? 1 : 0 }
         func flag(_ b: Bool) -> Float { b ? 1 : 0 }
-        func matches(_ patterns: [Regex<Substring>], in s: String) -> Int {
-            patterns.reduce(0) { $0 + s.matches(of: $1).count }
+        func matches(_ patterns: [TextPattern], in s: String) -> Int {
+            patterns.reduce(0) { $0 + $1.count(in: s) }
         }
         func mentions(_ words: [String], in s: String) -> Int { words.filter { s.contains($0) }.count }
         let firstWord = al.prefix { $0.isLetter }
@@ -39,42 +39,42 @@ public enum SurfaceFeatures {
             bucket(1...3), bucket(4...30), bucket(31...80), flag(words > 80),
             min(Float(log1p(Double(max(rounds, 1) - 1))) / 2, 1),
             flag(matches(Patterns.options, in: q) >= 2 || ql.contains("options:") || ql.contains("choices:")),
-            flag(a.firstMatch(of: Patterns.answerOption) != nil),
-            flag(a.firstMatch(of: Patterns.coordinates) != nil),
-            flag(q.firstMatch(of: Patterns.coordinates) != nil),
+            flag(Patterns.answerOption.occurs(in: a)),
+            flag(Patterns.coordinates.occurs(in: a)),
+            flag(Patterns.coordinates.occurs(in: q)),
             flag(firstWord == "yes" || firstWord == "no"),
             flag(Patterns.yesNoOpeners.contains(String(questionFirst))),
             min(Float(matches(Patterns.reasoning, in: al)) / 4, 1),
             min(Float(a.filter { $0 == "=" }.count) / 3, 1),
-            flag(mentions(Patterns.formatInstructions, in: ql) > 0 || ql.firstMatch(of: Patterns.formatPattern) != nil),
+            flag(mentions(Patterns.formatInstructions, in: ql) > 0 || Patterns.formatPattern.occurs(in: ql)),
             flag(mentions(Patterns.comparisonRequests, in: ql) > 0),
             min(Float(mentions(Patterns.comparison, in: al)) / 2, 1),
             a.isEmpty ? 0 : min(Float(digits) / Float(a.count) * 4, 1),
-            flag(q.firstMatch(of: Patterns.math) != nil || a.firstMatch(of: Patterns.math) != nil),
+            flag(Patterns.math.occurs(in: q) || Patterns.math.occurs(in: a)),
             flag(Patterns.code.contains { q.contains($0) || a.contains($0) }),
             min(Float(q.filter { $0 == "?" }.count) / 3, 1),
             flag(mentions(Patterns.describe, in: ql) > 0),
         ]
-        let requests = Patterns.requests.map { flag(q.firstMatch(of: $0) != nil) }
+        let requests = Patterns.requests.map { flag($0.occurs(in: q)) }
         let values = cues + StyleRules.judge(text.exchanges).flags.map(flag) + requests
         assert(values.count == names.count)
         return values
     }
 }
 
-/// The patterns behind `SurfaceFeatures`. Compiled once; `Regex` is not `Sendable`, but these are only read.
+/// The patterns behind `SurfaceFeatures`, compiled once.
 private enum Patterns {
-    nonisolated(unsafe) static let options: [Regex<Substring>] = [
-        try! Regex(#"(?m)^\s*\(?[A-Ha-h][\.\):]\s"#), try! Regex(#"\([A-Ha-h]\)\s"#),
+    static let options: [TextPattern] = [
+        TextPattern(#"(?m)^\s*\(?[A-Ha-h][\.\):]\s"#), TextPattern(#"\([A-Ha-h]\)\s"#),
     ]
-    nonisolated(unsafe) static let answerOption = try! Regex<Substring>(#"^\s*\(?[A-H](?:[\.\):]|\s*$)"#)
-    nonisolated(unsafe) static let coordinates = try! Regex<Substring>(#"\[\s*-?\d*\.?\d+\s*(?:,\s*-?\d*\.?\d+\s*){1,3}\]"#)
-    nonisolated(unsafe) static let reasoning: [Regex<Substring>] = [
-        try! Regex(#"\bstep\b"#), try! Regex(#"\bfirst\b"#), try! Regex(#"\bthen\b"#), try! Regex(#"\btherefore\b"#),
-        try! Regex(#"\bthus\b"#), try! Regex(#"\bso\b"#), try! Regex(#"\bbecause\b"#), try! Regex(#"\bhence\b"#),
-        try! Regex(#"(?m)^\s*\d+[\.\)]\s"#), try! Regex(#"\bthe answer is\b"#),
+    static let answerOption = TextPattern(#"^\s*\(?[A-H](?:[\.\):]|\s*$)"#)
+    static let coordinates = TextPattern(#"\[\s*-?\d*\.?\d+\s*(?:,\s*-?\d*\.?\d+\s*){1,3}\]"#)
+    static let reasoning: [TextPattern] = [
+        TextPattern(#"\bstep\b"#), TextPattern(#"\bfirst\b"#), TextPattern(#"\bthen\b"#), TextPattern(#"\btherefore\b"#),
+        TextPattern(#"\bthus\b"#), TextPattern(#"\bso\b"#), TextPattern(#"\bbecause\b"#), TextPattern(#"\bhence\b"#),
+        TextPattern(#"(?m)^\s*\d+[\.\)]\s"#), TextPattern(#"\bthe answer is\b"#),
     ]
-    nonisolated(unsafe) static let math = try! Regex<Substring>(#"[=+×÷√π°^∠△]|\d\s*[-*/]\s*\d"#)
+    static let math = TextPattern(#"[=+×÷√π°^∠△]|\d\s*[-*/]\s*\d"#)
     static let yesNoOpeners: Set<String> = [
         "is", "are", "does", "do", "did", "can", "could", "was", "were", "has", "have", "will", "would", "should", "am",
     ]
@@ -85,7 +85,7 @@ private enum Patterns {
         "caption", "rhyming", "haiku", "limerick", "tweet", "in the style of", "following the format",
         "same format", "same rule", "same pattern", "convert this", "convert the", "extract", "worked example", "->",
     ]
-    nonisolated(unsafe) static let formatPattern = try! Regex<Substring>(#"\b(?:under|within|in|at most) \d+ (?:words|sentences|characters)|\bwrite an? (?:short )?(?:poem|story|letter|caption|advert|slogan)"#)
+    static let formatPattern = TextPattern(#"\b(?:under|within|in|at most) \d+ (?:words|sentences|characters)|\bwrite an? (?:short )?(?:poem|story|letter|caption|advert|slogan)"#)
     static let comparisonRequests = [
         "compare", "comparison", "difference", "differ", "similarit", "versus", " vs", "contrast", "pros and cons",
     ]
@@ -97,14 +97,14 @@ private enum Patterns {
     /// Question cues of the capabilities that a sentence embedding of a short question misses: attribute (count,
     /// colour, existence), ocr (text to read), incontext (examples shown), causal (why, purpose, what next),
     /// finegrained (a specific identity).
-    nonisolated(unsafe) static let requests: [Regex<Substring>] = [
-        try! Regex(#"(?i)\bhow many\b|\bcount\b|\bnumber of\b"#),
-        try! Regex(#"(?i)\bcolou?rs?\b"#),
-        try! Regex(#"(?i)\b(?:is|are) there\b"#),
-        try! Regex(#"(?i)\b(?:written|text|read|says?|sign|title|label|brand|logo|word|letters?)\b"#),
-        try! Regex(#"(?i)\bexamples?\b|->|=>"#),
-        try! Regex(#"(?i)\bwhy\b|\bpurpose\b|\breasons?\b|\bcause[sd]?\b|\bhappen\w*\b|\bnext\b|\bconsequen\w*"#),
-        try! Regex(#"(?i)\b(?:breed|species|brand|model|landmark|celebrity|who is|what kind|what type|which type|name of)\b"#),
+    static let requests: [TextPattern] = [
+        TextPattern(#"(?i)\bhow many\b|\bcount\b|\bnumber of\b"#),
+        TextPattern(#"(?i)\bcolou?rs?\b"#),
+        TextPattern(#"(?i)\b(?:is|are) there\b"#),
+        TextPattern(#"(?i)\b(?:written|text|read|says?|sign|title|label|brand|logo|word|letters?)\b"#),
+        TextPattern(#"(?i)\bexamples?\b|->|=>"#),
+        TextPattern(#"(?i)\bwhy\b|\bpurpose\b|\breasons?\b|\bcause[sd]?\b|\bhappen\w*\b|\bnext\b|\bconsequen\w*"#),
+        TextPattern(#"(?i)\b(?:breed|species|brand|model|landmark|celebrity|who is|what kind|what type|which type|name of)\b"#),
     ]
     static let describe = ["describe", "detail", "explain", "elaborate", "what is happening", "tell me about"]
 }

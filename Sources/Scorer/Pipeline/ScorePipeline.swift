@@ -4,7 +4,8 @@ import Tensor
 /// `mmssr score` as three overlapping stages:
 ///
 /// 1. a reader thread streams the pool, keeps this shard's unfinished items and hands them out in order;
-/// 2. `job.prepareThreads` workers decode and preprocess them (`BatchScorer.prepare`) in any order;
+/// 2. `job.prepareThreads` workers prepare them in any order (`BatchScorer.prepare`, which for `ScoringModel`
+///    decodes and preprocesses the images and computes the surface features);
 /// 3. the calling thread takes them back in pool order, runs the batched forward (`score`, itself fanned out
 ///    over `Parallel.threads`) and appends the rows to the checkpoint and the table.
 ///
