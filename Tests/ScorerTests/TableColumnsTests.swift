@@ -33,7 +33,44 @@ final class TableColumnsTests: XCTestCase {
             if let int { XCTAssertEqual(int, Int64(text), text) }
         }
         XCTAssertNil(Array("16777217".utf8).withUnsafeBufferPointer { DecimalBytes.float($0.baseAddress!, $0.count) })
+        // The readers' one-pass form: the number at the start of the bytes.
+        for text in texts + ["3.51", "-0.67", "1", "-0", "0.5", "-4.98", "1.2.3", "--1", "1-2", "1e5", "+1", "9999999"] {
+            let bytes = Array(text.utf8) + Array(",\n\r\"x123456".utf8)
+            bytes.withUnsafeBufferPointer {
+                let p = $0.baseAddress!, count = text.utf8.count
+                let whole = DecimalBytes.float(p, count)
+                if let (v, length) = DecimalBytes.floatPrefix(p, count + 1), length == count {
+                    XCTAssertEqual(v.bitPattern, whole?.bitPattern, text)
+                } else {
+                    XCTAssertNil(whole, text)
+                }
+                XCTAssertEqual(DecimalBytes.floatPrefixLength(p, count + 1) == count, DecimalBytes.isFloat(p, count), text)
+            }
+        }
         XCTAssertEqual(Array("3.51".utf8).withUnsafeBufferPointer { DecimalBytes.float($0.baseAddress!, $0.count) }, 3.51)
+    }
+
+    /// The word-at-a-time scans against their byte-at-a-time definitions, at every start and length.
+    func testByteScansMatchByteLoops() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x2C, 0x0A, 0x0D, 0x22, 0x5C, 0x1F, 0x20, 0x7F, 0x80, 0xFF, 0x61, 0x30, 0x2E]
+        for _ in 0..<300 {
+            let bytes = (0..<40).map { _ in Bool.random(using: &rng) ? 0x61 : alphabet.randomElement(using: &rng)! }
+            let other = bytes.map { Int.random(in: 0..<60, using: &rng) == 0 ? $0 ^ 1 : $0 }
+            bytes.withUnsafeBufferPointer { b in other.withUnsafeBufferPointer { o in
+                let p = b.baseAddress!
+                for from in 0...bytes.count {
+                    for end in from...bytes.count {
+                        let csv = (from..<end).first { [0x2C, 0x0A, 0x0D, 0x22].contains(bytes[$0]) } ?? end
+                        XCTAssertEqual(ByteScan.first(p, from: from, end: end, 0x2C, 0x0A, 0x0D, 0x22), csv)
+                        let plain = (from..<end).first { bytes[$0] == 0x22 || bytes[$0] == 0x5C || bytes[$0] < 0x20 || bytes[$0] >= 0x80 } ?? end
+                        XCTAssertEqual(ByteScan.firstNotPlain(p, from: from, end: end), plain)
+                        let n = end - from
+                        XCTAssertEqual(ByteScan.equal(p + from, o.baseAddress! + from, n), bytes[from..<end] == other[from..<end])
+                    }
+                }
+            }}
+        }
     }
 
     func testCSVColumnsMatchRowsInAnyNumberOfPieces() throws {

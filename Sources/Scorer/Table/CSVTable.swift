@@ -136,19 +136,19 @@ public final class CSVTableReader: ScoreTableReader {
             if base[pos] == 0x0A { pos += 1; line += 1; continue }
             if base[pos] == 0x0D, pos + 1 == end || base[pos + 1] == 0x0A { pos = min(pos + 2, end); line += 1; continue }
             if let next = fastRecord(base, end, at: pos, fields, &scratch, &batch) {
+                if batch.count == 0, scratch.pending == 0 { batch.reserve(ScoreBatch.estimatedRows(from: from, to: to, firstRow: next - pos)) }
                 scratch.append(to: &batch)
-                // The piece's rows estimated from its first: growing the 18 columns by doubling copied them
-                // and faulted in fresh pages (a tenth of a CSV read in a profile). Unused capacity is never touched.
-                if batch.count == 1 { batch.reserve((to - from) / max(1, next - pos) * 5 / 4 + 16) }
                 pos = next
                 line += 1
             } else {
                 scratch.reset()
                 guard let rec = try record(text, at: &pos, line: &line) else { break }
+                scratch.flush(to: &batch)
                 batch.append(try row(rec.cells, line: rec.line, fields: fields, path: text.path))
             }
             if pos - released > MappedText.releaseEvery { text.release(released, pos); released = pos }
         }
+        scratch.flush(to: &batch)
         return (batch, pos)
     }
 
@@ -164,54 +164,51 @@ public final class CSVTableReader: ScoreTableReader {
         let n = fields.count
         while true {
             guard cell < n else { return nil }
-            let cs: Int, ce: Int
-            var escaped = false
-            if i < end, base[i] == 0x22 {
-                i += 1
-                let open = i
-                while true {
-                    guard i < end else { return nil }
-                    let c = base[i]
-                    if c == 0x22 {
+            // Score cells are read while the number's bytes are walked when a delimiter follows; otherwise the
+            // cell's end is found first, as for every other cell, and its bytes read from there.
+            if i == end || base[i] == 0x22 || !numberCell(base, &i, end, fields[cell], scratch) {
+                let cs: Int, ce: Int
+                var escaped = false
+                if i < end, base[i] == 0x22 {
+                    i += 1
+                    let open = i
+                    while true {
+                        i = ByteScan.first(base, from: i, end: end, 0x22, 0x0A, 0x0D, 0x22)
+                        guard i < end, base[i] == 0x22 else { return nil }
                         if i + 1 < end, base[i + 1] == 0x22 { escaped = true; i += 2; continue }
                         break
                     }
-                    if c == 0x0A || c == 0x0D { return nil }
+                    cs = open
+                    ce = i
                     i += 1
+                } else {
+                    cs = i
+                    i = ByteScan.first(base, from: i, end: end, 0x2C, 0x0A, 0x0D, 0x22)
+                    ce = i
                 }
-                cs = open
-                ce = i
-                i += 1
-            } else {
-                cs = i
-                while i < end {
-                    let c = base[i]
-                    if c == 0x2C || c == 0x0A || c == 0x0D || c == 0x22 { break }
-                    i += 1
+                let p = base + cs, len = ce - cs
+                switch fields[cell] {
+                case .idx:
+                    guard !escaped, let v = DecimalBytes.int64(p, len) else { return nil }
+                    scratch.idx = v
+                case .status:
+                    guard !escaped, let ok = statusCell(p, len) else { return nil }
+                    scratch.ok = ok
+                case .imageSource:
+                    guard !escaped else { return nil }
+                    scratch.source = batch.sourceInterner.id(of: UnsafeBufferPointer(start: p, count: len), names: &batch.sourceNames)
+                case .styles:
+                    guard !escaped else { return nil }
+                    scratch.styles = batch.styleInterner.id(of: UnsafeBufferPointer(start: p, count: len), names: &batch.styleCells)
+                case let .capability(c):
+                    guard let v = floatCell(p, len, escaped) else { return nil }
+                    scratch.setScore(c, v)
+                case .style:
+                    // Validated, not kept: selection reads no style logits.
+                    guard floatCell(p, len, escaped) != nil else { return nil }
+                case .id, .image, .error, .unknown:
+                    break
                 }
-                ce = i
-            }
-            let p = base + cs, len = ce - cs
-            switch fields[cell] {
-            case .idx:
-                guard !escaped, let v = DecimalBytes.int64(p, len) else { return nil }
-                scratch.idx = v
-            case .status:
-                guard !escaped, let ok = statusCell(p, len) else { return nil }
-                scratch.ok = ok
-            case .imageSource:
-                guard !escaped else { return nil }
-                scratch.source = batch.sourceInterner.id(of: UnsafeBufferPointer(start: p, count: len), names: &batch.sourceNames)
-            case .styles:
-                guard !escaped else { return nil }
-                scratch.styles = batch.styleInterner.id(of: UnsafeBufferPointer(start: p, count: len), names: &batch.styleCells)
-            case let .capability(c):
-                guard let v = floatCell(p, len, escaped) else { return nil }
-                scratch.scores[c] = v
-            case .style:
-                guard floatCell(p, len, escaped) != nil else { return nil }
-            case .id, .image, .error, .unknown:
-                break
             }
             cell += 1
             if i == end { return cell == n ? end : nil }
@@ -226,40 +223,33 @@ public final class CSVTableReader: ScoreTableReader {
         }
     }
 
+    /// A capability or style cell that is a plain decimal followed by a delimiter, read at `i` and `i` moved past
+    /// it; false (nothing read) for any other cell.
+    @inline(__always)
+    private static func numberCell(
+        _ base: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int, _ field: RowAssembler.Field, _ scratch: borrowing RowScratch
+    ) -> Bool {
+        @inline(__always) func endsCell(_ j: Int) -> Bool { j == end || base[j] == 0x2C || base[j] == 0x0A || base[j] == 0x0D }
+        switch field {
+        case let .capability(c):
+            guard let (v, length) = DecimalBytes.floatPrefix(base + i, end - i), endsCell(i + length) else { return false }
+            scratch.setScore(c, v)
+            i += length
+            return true
+        case .style:
+            guard let length = DecimalBytes.floatPrefixLength(base + i, end - i), endsCell(i + length) else { return false }
+            i += length
+            return true
+        default:
+            return false
+        }
+    }
+
     /// A score cell: empty is a null (NaN); otherwise the Float the text path reads, or nil if it reads none.
     @inline(__always)
     private static func floatCell(_ p: UnsafePointer<UInt8>, _ len: Int, _ escaped: Bool) -> Float? {
         if len == 0 { return .nan }
         guard !escaped else { return nil }
         return DecimalBytes.float(p, len) ?? Float(String(decoding: UnsafeBufferPointer(start: p, count: len), as: UTF8.self))
-    }
-}
-
-/// The selection fields of the row being read, appended to a batch once the whole row is known good.
-struct RowScratch {
-    var idx: Int64 = 0
-    var ok = true
-    var source: Int32 = -1
-    var styles: Int32 = -1
-    var scores = [Float](repeating: .nan, count: Capabilities.keys.count)
-
-    /// Appends the row and resets the scratch for the next one (absent cells are "" and nulls).
-    mutating func append(to batch: inout ScoreBatch) {
-        batch.idx.append(idx)
-        batch.ok.append(ok)
-        if source < 0 { source = batch.sourceInterner.id(of: UnsafeBufferPointer(start: nil, count: 0), names: &batch.sourceNames) }
-        if styles < 0 { styles = batch.styleInterner.id(of: UnsafeBufferPointer(start: nil, count: 0), names: &batch.styleCells) }
-        batch.source.append(source)
-        batch.styles.append(styles)
-        for c in scores.indices { batch.scores[c].append(scores[c]) }
-        reset()
-    }
-
-    mutating func reset() {
-        idx = 0
-        ok = true
-        source = -1
-        styles = -1
-        for c in scores.indices { scores[c] = .nan }
     }
 }

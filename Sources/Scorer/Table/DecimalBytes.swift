@@ -4,9 +4,6 @@
 /// optional exponent) and returns nil otherwise; callers then take the text path (`Float(String)`,
 /// `Int64(String)`), so both paths accept and reject the same cells and give the same values.
 enum DecimalBytes {
-    /// Exact powers of ten in Double (10^22 is the last one).
-    private static let powers: [Double] = (0...22).map { e in (0..<e).reduce(1.0) { p, _ in p * 10 } }
-
     /// An integer `-?[0-9]{1,18}` (no overflow possible); nil for anything else.
     @inline(__always)
     static func int64(_ p: UnsafePointer<UInt8>, _ count: Int) -> Int64? {
@@ -28,11 +25,54 @@ enum DecimalBytes {
     /// A decimal `-?[0-9]+(.[0-9]+)?([eE][-+]?[0-9]+)?`, correctly rounded to Float; nil when the spelling is
     /// another one or the value needs the slow path.
     ///
-    /// Up to 2^53 for the digits and 10^±22 for the scale, m / 10^k in Double is correctly rounded (Clinger);
-    /// rounding that Double to Float again gives the correctly rounded Float unless the Double sits exactly
-    /// halfway between two Floats, which is left to the slow path.
+    /// Up to 2^24 for the digits and 10^±10 for the scale both operands are exact Floats, so one Float
+    /// multiply or divide is the correctly rounded result (Clinger's fast path): the cells score tables hold
+    /// ("3.51", "-0.67") take it. Up to 2^53 and 10^±22 the same holds in Double; rounding that Double to Float
+    /// again gives the correctly rounded Float unless the Double sits exactly halfway between two Floats, which
+    /// is left to the slow path.
     @inline(__always)
     static func float(_ p: UnsafePointer<UInt8>, _ count: Int) -> Float? {
+        guard let d = scan(p, count), d.length == count else { return nil }
+        return value(d)
+    }
+
+    /// The decimal `float` reads at the start of the `available` bytes at `p` and its length in bytes, for a
+    /// reader that walks a number's bytes once instead of finding the cell's end first; nil where `float` of
+    /// those bytes would be nil. The caller checks that a delimiter follows.
+    @inline(__always)
+    static func floatPrefix(_ p: UnsafePointer<UInt8>, _ available: Int) -> (value: Float, length: Int)? {
+        guard let d = scan(p, available), let v = value(d) else { return nil }
+        return (v, d.length)
+    }
+
+    /// The length of the decimal at the start of the `available` bytes at `p` whose value `float` reads,
+    /// without computing it (cells that are only validated).
+    @inline(__always)
+    static func floatPrefixLength(_ p: UnsafePointer<UInt8>, _ available: Int) -> Int? { scan(p, available)?.length }
+
+    @inline(__always)
+    private static func value(_ d: (mantissa: UInt64, scale: Int, negative: Bool, length: Int)) -> Float? {
+        if d.mantissa < 1 << 24, d.scale >= -10, d.scale <= 10 {
+            let m = Float(d.mantissa), power = floatPowerOfTen(abs(d.scale))
+            let f = d.scale < 0 ? m / power : m * power
+            return d.negative ? -f : f
+        }
+        let m = Double(d.mantissa), power = doublePowerOfTen(abs(d.scale))
+        let v = d.scale < 0 ? m / power : m * power
+        // Bits of the Double below Float's precision equal to exactly one half: a tie only the decimal can break.
+        if v != 0, v.bitPattern & 0x1FFF_FFFF == 0x1000_0000 { return nil }
+        let f = Float(v)
+        return d.negative ? -f : f
+    }
+
+    /// Whether `float` reads this spelling, without computing the value (cells that are only validated).
+    @inline(__always)
+    static func isFloat(_ p: UnsafePointer<UInt8>, _ count: Int) -> Bool { scan(p, count)?.length == count }
+
+    /// The longest decimal spelling at the start of the `count` bytes at `p`: its digits as an integer, its
+    /// decimal scale and its length, when within the bounds `float` converts exactly.
+    @inline(__always)
+    private static func scan(_ p: UnsafePointer<UInt8>, _ count: Int) -> (mantissa: UInt64, scale: Int, negative: Bool, length: Int)? {
         var i = 0
         var negative = false
         if count > 0, p[0] == UInt8(ascii: "-") { negative = true; i = 1 }
@@ -67,12 +107,56 @@ enum DecimalBytes {
             guard i > expStart else { return nil }
             scale += expNegative ? -e : e
         }
-        guard i == count, digits <= 19, mantissa < 1 << 53, scale >= -22, scale <= 22 else { return nil }
-        let m = Double(mantissa)
-        let d = scale < 0 ? m / powers[-scale] : m * powers[scale]
-        // Bits of the Double below Float's precision equal to exactly one half: a tie only the decimal can break.
-        if d != 0, d.bitPattern & 0x1FFF_FFFF == 0x1000_0000 { return nil }
-        let f = Float(d)
-        return negative ? -f : f
+        guard digits <= 19, mantissa < 1 << 53, scale >= -22, scale <= 22 else { return nil }
+        return (mantissa, scale, negative, i)
+    }
+
+    /// 10^k for k in 0...10, exact in Float. A switch, not a global array: LLVM makes it a constant table, with
+    /// no lazy-initialisation call and no bounds check per number.
+    @inline(__always)
+    private static func floatPowerOfTen(_ k: Int) -> Float {
+        switch k {
+        case 0: 1
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        default: 1e10
+        }
+    }
+
+    /// 10^k for k in 0...22, exact in Double (10^22 is the last one).
+    @inline(__always)
+    private static func doublePowerOfTen(_ k: Int) -> Double {
+        switch k {
+        case 0: 1
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        default: 1e22
+        }
     }
 }

@@ -94,99 +94,132 @@ public final class JSONLTableReader: ScoreTableReader {
         var pos = from
         var line = lineBase
         var released = from
-        let keys = Self.keys, names = Self.keyNames, fields = Self.keyFields
+        let keys = KeyNames()
+        let base = text.base, limit = text.count
         while pos < to {
-            let (end, next) = text.line(at: pos)
-            line += 1
-            if !isBlank(text.base, pos, end) {
-                if fastRow(text.base, pos, end, keys, names, fields, &scratch, &batch) {
-                    scratch.append(to: &batch)
-                } else {
-                    scratch.reset()
+            if let next = fastRow(base, pos, limit, keys, &scratch, &batch) {
+                if batch.count == 0, scratch.pending == 0 { batch.reserve(ScoreBatch.estimatedRows(from: from, to: to, firstRow: next - pos)) }
+                scratch.append(to: &batch)
+                line += 1
+                pos = next
+            } else {
+                scratch.reset()
+                let (end, next) = text.line(at: pos)
+                line += 1
+                if !isBlank(base, pos, end) {
+                    scratch.flush(to: &batch)
                     batch.append(try row(text, pos, end, line: line))
                 }
+                pos = next
             }
-            pos = next
             if pos - released > MappedText.releaseEvery { text.release(released, pos); released = pos }
         }
+        scratch.flush(to: &batch)
         return (batch, pos)
     }
 
-    /// The table's column names: the id of a key's bytes indexes `ScoreColumns.all`.
-    private static let keys: ByteInterner = {
-        var interner = ByteInterner()
-        var names: [String] = []
-        for var name in ScoreColumns.all { _ = name.withUTF8 { interner.id(of: $0, names: &names) } }
-        return interner
-    }()
-    private static let keyFields = ScoreColumns.all.map(RowAssembler.field)
-    private static let keyNames = ScoreColumns.all.map { Array($0.utf8) }
-
-    /// One flat object of plain members (ASCII strings without escapes, JSON numbers, null, true, false) read
-    /// into `scratch`; false for anything else, left to the text path.
+    /// One flat object of plain members (ASCII strings without escapes, JSON numbers, null, true, false) on the
+    /// line at `start`, read into `scratch`: the start of the next line, or nil for anything else, left to the
+    /// text path. The line's end is not looked for first: the object's bytes are walked once, then a line feed
+    /// (or the end of the file) must follow it.
     @inline(__always)
-    /// `keys` interns `names`, the table's column names, whose fields are `keyFields`.
     private static func fastRow(
-        _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ keys: ByteInterner, _ names: [[UInt8]],
-        _ keyFields: [RowAssembler.Field], _ scratch: inout RowScratch, _ batch: inout ScoreBatch
-    ) -> Bool {
-        var s = JSONBytesScanner(base: base, i: start, end: end)
+        _ base: UnsafePointer<UInt8>, _ start: Int, _ limit: Int, _ keys: borrowing KeyNames,
+        _ scratch: inout RowScratch, _ batch: inout ScoreBatch
+    ) -> Int? {
+        var s = JSONBytesScanner(base: base, i: start, end: limit)
         // Writers put the keys in one order (ours in `ScoreColumns.all`'s): the key after column k is first
         // compared with column k + 1, and hashed only when it is another one.
         var next = 0
         var sawIdx = false, sawStatus = false
-        guard s.take(UInt8(ascii: "{")) else { return false }
-        if s.take(UInt8(ascii: "}")) { return false }
+        guard s.take(UInt8(ascii: "{")) else { return nil }
+        if s.take(UInt8(ascii: "}")) { return nil }
         while true {
-            guard let key = s.plainString() else { return false }
-            guard s.take(UInt8(ascii: ":")) else { return false }
-            guard let value = s.scalar() else { return false }
-            let keyBytes = UnsafeBufferPointer(start: base + key.lowerBound, count: key.count)
+            guard let key = s.plainString() else { return nil }
+            guard s.take(UInt8(ascii: ":")) else { return nil }
             let field: RowAssembler.Field
-            if next < names.count, names[next].count == key.count,
-               names[next].withUnsafeBufferPointer({ memcmp($0.baseAddress!, keyBytes.baseAddress!, key.count) == 0 }) {
-                field = keyFields[next]
+            if keys.isName(next, base + key.lowerBound, key.count) {
+                field = keys.fields[next]
                 next += 1
-            } else if let k = keys.lookup(keyBytes) {
-                field = keyFields[Int(k)]
+            } else if let k = keys.interner.lookup(UnsafeBufferPointer(start: base + key.lowerBound, count: key.count)) {
+                field = keys.fields[Int(k)]
                 next = Int(k) + 1
             } else {
                 field = .unknown
             }
-            switch (field, value) {
-            case let (.idx, .number(r, integer)):
-                guard integer, let v = DecimalBytes.int64(base + r.lowerBound, r.count) else { return false }
-                scratch.idx = v
-                sawIdx = true
-            case let (.status, .string(r)):
-                guard let ok = statusCell(base + r.lowerBound, r.count) else { return false }
-                scratch.ok = ok
-                sawStatus = true
-            case let (.imageSource, .string(r)):
-                scratch.source = batch.sourceInterner.id(of: UnsafeBufferPointer(start: base + r.lowerBound, count: r.count), names: &batch.sourceNames)
-            case (.imageSource, .null):
-                scratch.source = -1
-            case let (.styles, .string(r)):
-                scratch.styles = batch.styleInterner.id(of: UnsafeBufferPointer(start: base + r.lowerBound, count: r.count), names: &batch.styleCells)
-            case (.styles, .null):
-                scratch.styles = -1
-            case let (.capability(c), .number(r, _)):
-                guard let v = DecimalBytes.float(base + r.lowerBound, r.count) else { return false }
-                scratch.scores[c] = v
-            case (.capability(let c), .null):
-                scratch.scores[c] = .nan
-            case let (.style, .number(r, _)):
-                guard DecimalBytes.float(base + r.lowerBound, r.count) != nil else { return false }
-            case (.style, .null), (.id, _), (.image, _), (.error, _), (.unknown, _):
-                break
-            default:
-                return false
+            // Score members are read as their digits are walked; anything else as a scalar.
+            if case let .capability(c) = field, let v = s.decimal() {
+                scratch.setScore(c, v)
+            } else if case .style = field, s.skipDecimal() {
+            } else {
+                guard let value = s.scalar() else { return nil }
+                switch (field, value) {
+                case let (.idx, .number(r, integer)):
+                    guard integer, let v = DecimalBytes.int64(base + r.lowerBound, r.count) else { return nil }
+                    scratch.idx = v
+                    sawIdx = true
+                case let (.status, .string(r)):
+                    guard let ok = statusCell(base + r.lowerBound, r.count) else { return nil }
+                    scratch.ok = ok
+                    sawStatus = true
+                case let (.imageSource, .string(r)):
+                    scratch.source = batch.sourceInterner.id(of: UnsafeBufferPointer(start: base + r.lowerBound, count: r.count), names: &batch.sourceNames)
+                case (.imageSource, .null):
+                    scratch.source = -1
+                case let (.styles, .string(r)):
+                    scratch.styles = batch.styleInterner.id(of: UnsafeBufferPointer(start: base + r.lowerBound, count: r.count), names: &batch.styleCells)
+                case (.styles, .null):
+                    scratch.styles = -1
+                case let (.capability(c), .number(r, _)):
+                    guard let v = DecimalBytes.float(base + r.lowerBound, r.count) else { return nil }
+                    scratch.setScore(c, v)
+                case (.capability(let c), .null):
+                    scratch.setScore(c, .nan)
+                case let (.style, .number(r, _)):
+                    guard DecimalBytes.isFloat(base + r.lowerBound, r.count) else { return nil }
+                case (.style, .null), (.id, _), (.image, _), (.error, _), (.unknown, _):
+                    break
+                default:
+                    return nil
+                }
             }
             if s.take(UInt8(ascii: ",")) { continue }
-            guard s.take(UInt8(ascii: "}")) else { return false }
+            guard s.take(UInt8(ascii: "}")) else { return nil }
             s.skipSpace()
-            return s.i == end && sawIdx && sawStatus
+            guard sawIdx, sawStatus else { return nil }
+            if s.i == limit { return limit }
+            return base[s.i] == 0x0A ? s.i + 1 : nil
         }
+    }
+}
+
+/// The table's column names as the byte-level JSONL path matches keys: the id of a key's bytes indexes
+/// `ScoreColumns.all`, and the names end to end for comparing a key with the one expected next.
+struct KeyNames: ~Copyable {
+    let interner: ByteInterner
+    let fields: [RowAssembler.Field]
+    private let bytes: UnsafeMutablePointer<UInt8>
+    private let starts: [Int]
+
+    init() {
+        var interner = ByteInterner()
+        var names: [String] = []
+        for var name in ScoreColumns.all { _ = name.withUTF8 { interner.id(of: $0, names: &names) } }
+        self.interner = interner
+        fields = ScoreColumns.all.map(RowAssembler.field)
+        let utf8 = ScoreColumns.all.map { Array($0.utf8) }
+        starts = utf8.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        bytes = .allocate(capacity: starts.last!)
+        for (k, name) in utf8.enumerated() { (bytes + starts[k]).update(from: name, count: name.count) }
+    }
+
+    deinit { bytes.deallocate() }
+
+    /// Whether column `k` (if there is one) is named by the `count` bytes at `key`.
+    @inline(__always)
+    func isName(_ k: Int, _ key: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        guard k + 1 < starts.count, starts[k + 1] - starts[k] == count else { return false }
+        return ByteScan.equal(bytes + starts[k], key, count)
     }
 }
 
@@ -199,9 +232,10 @@ struct JSONBytesScanner {
     var i: Int
     let end: Int
 
+    /// JSON whitespace but the line feed: a scanner may run to the end of the file, and a row is one line.
     @inline(__always)
     mutating func skipSpace() {
-        while i < end, base[i] == 0x20 || base[i] == 0x09 || base[i] == 0x0D || base[i] == 0x0A { i += 1 }
+        while i < end, base[i] == 0x20 || base[i] == 0x09 || base[i] == 0x0D { i += 1 }
     }
 
     @inline(__always)
@@ -218,14 +252,38 @@ struct JSONBytesScanner {
         skipSpace()
         guard i < end, base[i] == 0x22 else { return nil }
         let start = i + 1
-        var j = start
-        while j < end {
-            let c = base[j]
-            if c == 0x22 { i = j + 1; return start..<j }
-            if c == 0x5C || c < 0x20 || c >= 0x80 { return nil }
-            j += 1
-        }
-        return nil
+        let j = ByteScan.firstNotPlain(base, from: start, end: end)
+        guard j < end, base[j] == 0x22 else { return nil }
+        i = j + 1
+        return start..<j
+    }
+
+    /// A JSON number `DecimalBytes.float` reads, read where it stands; nil (nothing consumed) for anything
+    /// else, which `scalar` then reads.
+    @inline(__always)
+    mutating func decimal() -> Float? {
+        guard plainNumberStarts(), let (v, length) = DecimalBytes.floatPrefix(base + i, end - i) else { return nil }
+        i += length
+        return v
+    }
+
+    /// As `decimal`, for a number that is only validated.
+    @inline(__always)
+    mutating func skipDecimal() -> Bool {
+        guard plainNumberStarts(), let length = DecimalBytes.floatPrefixLength(base + i, end - i) else { return false }
+        i += length
+        return true
+    }
+
+    /// A number starts here without a leading zero before another digit (JSON forbids "01"; the decimal
+    /// reader would take it).
+    @inline(__always)
+    private mutating func plainNumberStarts() -> Bool {
+        skipSpace()
+        guard i < end else { return false }
+        let j = base[i] == UInt8(ascii: "-") ? i + 1 : i
+        guard j < end, base[j] &- 0x30 < 10 else { return false }
+        return base[j] != UInt8(ascii: "0") || j + 1 == end || base[j + 1] &- 0x30 >= 10
     }
 
     @inline(__always)
