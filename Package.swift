@@ -22,12 +22,14 @@ let package = Package(
             name: "CImage",
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]
         ),
+        // C: the decimals and plain CSV records of score tables, read at memory speed.
+        .target(name: "CText"),
         .target(
             name: "Tensor",
             dependencies: ["CBLAS", .product(name: "Numerics", package: "swift-numerics")]
         ),
         .target(name: "Vision", dependencies: ["Tensor", "CImage"]),
-        .target(name: "Scorer", dependencies: ["Tensor", "Vision"]),
+        .target(name: "Scorer", dependencies: ["Tensor", "Vision", "CText"]),
         .target(name: "Select", dependencies: ["Scorer"]),
         .executableTarget(
             name: "mmssr",

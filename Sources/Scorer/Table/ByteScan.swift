@@ -1,5 +1,4 @@
-/// Finding the first of a few delimiter bytes eight bytes at a time (SWAR): the text readers' cell loops
-/// compared every byte with three or four delimiters, a third of a CSV read.
+/// Byte loops of the JSON readers eight bytes at a time (SWAR): the end of a plain string, key compares.
 enum ByteScan {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highs: UInt64 = 0x8080_8080_8080_8080
@@ -10,25 +9,6 @@ enum ByteScan {
     private static func matches(_ word: UInt64, _ byte: UInt8) -> UInt64 {
         let x = word ^ (ones &* UInt64(byte))
         return (x &- ones) & ~x & highs
-    }
-
-    /// The index in [from, end) of the first byte that is one of `a`, `b`, `c`, `d`, or `end`.
-    @inline(__always)
-    static func first(_ base: UnsafePointer<UInt8>, from: Int, end: Int, _ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> Int {
-        var i = from
-        let raw = UnsafeRawPointer(base)
-        while i + 8 <= end {
-            let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            let hit = matches(w, a) | matches(w, b) | matches(w, c) | matches(w, d)
-            if hit != 0 { return i + hit.trailingZeroBitCount >> 3 }
-            i += 8
-        }
-        while i < end {
-            let x = base[i]
-            if x == a || x == b || x == c || x == d { return i }
-            i += 1
-        }
-        return end
     }
 
     /// The index in [from, end) of the first byte a plain JSON string ends or stops at: a quote, a backslash, a

@@ -1,3 +1,5 @@
+import CText
+
 /// RFC 4180 CSV: header row of `ScoreColumns.all`, fields quoted when they hold a comma, quote or line
 /// break, null floats as empty fields.
 public final class CSVTableWriter: ScoreTableWriter {
@@ -131,11 +133,12 @@ public final class CSVTableReader: ScoreTableReader {
         var line = lineBase
         var released = from
         let base = text.base, end = text.count
+        let plan = CellPlan(fields)
         while pos < to {
             // Blank lines ("", "\r") are skipped before a record.
             if base[pos] == 0x0A { pos += 1; line += 1; continue }
             if base[pos] == 0x0D, pos + 1 == end || base[pos + 1] == 0x0A { pos = min(pos + 2, end); line += 1; continue }
-            if let next = fastRecord(base, end, at: pos, fields, &scratch, &batch) {
+            if let next = fastRecord(base, end, at: pos, plan, &scratch, &batch) {
                 if batch.count == 0, scratch.pending == 0 { batch.reserve(ScoreBatch.estimatedRows(from: from, to: to, firstRow: next - pos)) }
                 scratch.append(to: &batch)
                 pos = next
@@ -152,104 +155,58 @@ public final class CSVTableReader: ScoreTableReader {
         return (batch, pos)
     }
 
+    /// What the C record reader reads from each column: `kinds` (`MMSSR_CELL_*`), and for score columns the
+    /// capability (`targets`).
+    private struct CellPlan {
+        let kinds: [UInt8]
+        let targets: [Int32]
+
+        init(_ fields: [RowAssembler.Field]) {
+            var kinds: [UInt8] = [], targets: [Int32] = []
+            for field in fields {
+                var target: Int32 = 0
+                let kind: Int
+                switch field {
+                case .idx: kind = MMSSR_CELL_IDX
+                case .status: kind = MMSSR_CELL_STATUS
+                case .imageSource: kind = MMSSR_CELL_SOURCE
+                case .styles: kind = MMSSR_CELL_STYLES
+                case let .capability(c): kind = MMSSR_CELL_SCORE; target = Int32(c)
+                case .style: kind = MMSSR_CELL_LOGIT
+                case .id, .image, .error, .unknown: kind = MMSSR_CELL_IGNORED
+                }
+                kinds.append(UInt8(kind))
+                targets.append(target)
+            }
+            self.kinds = kinds
+            self.targets = targets
+        }
+    }
+
     /// One single-line record of plain cells (unquoted, or quoted with `""` escapes and no line break) read from
-    /// the bytes into `scratch`; the start of the next line, or nil for anything else, left to the text path.
+    /// the bytes into `scratch` (by `mmssr_csv_record`); the start of the next line, or nil for anything else,
+    /// left to the text path.
     @inline(__always)
     private static func fastRecord(
-        _ base: UnsafePointer<UInt8>, _ end: Int, at start: Int, _ fields: [RowAssembler.Field],
+        _ base: UnsafePointer<UInt8>, _ end: Int, at start: Int, _ plan: borrowing CellPlan,
         _ scratch: inout RowScratch, _ batch: inout ScoreBatch
     ) -> Int? {
-        var i = start
-        var cell = 0
-        let n = fields.count
-        while true {
-            guard cell < n else { return nil }
-            // Score cells are read while the number's bytes are walked when a delimiter follows; otherwise the
-            // cell's end is found first, as for every other cell, and its bytes read from there.
-            if i == end || base[i] == 0x22 || !numberCell(base, &i, end, fields[cell], scratch) {
-                let cs: Int, ce: Int
-                var escaped = false
-                if i < end, base[i] == 0x22 {
-                    i += 1
-                    let open = i
-                    while true {
-                        i = ByteScan.first(base, from: i, end: end, 0x22, 0x0A, 0x0D, 0x22)
-                        guard i < end, base[i] == 0x22 else { return nil }
-                        if i + 1 < end, base[i + 1] == 0x22 { escaped = true; i += 2; continue }
-                        break
-                    }
-                    cs = open
-                    ce = i
-                    i += 1
-                } else {
-                    cs = i
-                    i = ByteScan.first(base, from: i, end: end, 0x2C, 0x0A, 0x0D, 0x22)
-                    ce = i
-                }
-                let p = base + cs, len = ce - cs
-                switch fields[cell] {
-                case .idx:
-                    guard !escaped, let v = DecimalBytes.int64(p, len) else { return nil }
-                    scratch.idx = v
-                case .status:
-                    guard !escaped, let ok = statusCell(p, len) else { return nil }
-                    scratch.ok = ok
-                case .imageSource:
-                    guard !escaped else { return nil }
-                    scratch.source = batch.sourceInterner.id(of: UnsafeBufferPointer(start: p, count: len), names: &batch.sourceNames)
-                case .styles:
-                    guard !escaped else { return nil }
-                    scratch.styles = batch.styleInterner.id(of: UnsafeBufferPointer(start: p, count: len), names: &batch.styleCells)
-                case let .capability(c):
-                    guard let v = floatCell(p, len, escaped) else { return nil }
-                    scratch.setScore(c, v)
-                case .style:
-                    // Validated, not kept: selection reads no style logits.
-                    guard floatCell(p, len, escaped) != nil else { return nil }
-                case .id, .image, .error, .unknown:
-                    break
-                }
-            }
-            cell += 1
-            if i == end { return cell == n ? end : nil }
-            switch base[i] {
-            case 0x2C: i += 1
-            case 0x0A: return cell == n ? i + 1 : nil
-            case 0x0D:
-                guard i + 1 == end || base[i + 1] == 0x0A, cell == n else { return nil }
-                return min(i + 2, end)
-            default: return nil
+        var cells = mmssr_csv_fields(idx: 0, ok: 1, source_start: 0, source_length: -1, styles_start: 0, styles_length: -1)
+        let next = plan.kinds.withUnsafeBufferPointer { kinds in
+            plan.targets.withUnsafeBufferPointer { targets in
+                mmssr_csv_record(base, Int64(end), Int64(start), kinds.baseAddress, targets.baseAddress, Int32(kinds.count),
+                                 &cells, scratch.scoreSlots, Int64(RowScratch.blockRows))
             }
         }
-    }
-
-    /// A capability or style cell that is a plain decimal followed by a delimiter, read at `i` and `i` moved past
-    /// it; false (nothing read) for any other cell.
-    @inline(__always)
-    private static func numberCell(
-        _ base: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int, _ field: RowAssembler.Field, _ scratch: borrowing RowScratch
-    ) -> Bool {
-        @inline(__always) func endsCell(_ j: Int) -> Bool { j == end || base[j] == 0x2C || base[j] == 0x0A || base[j] == 0x0D }
-        switch field {
-        case let .capability(c):
-            guard let (v, length) = DecimalBytes.floatPrefix(base + i, end - i), endsCell(i + length) else { return false }
-            scratch.setScore(c, v)
-            i += length
-            return true
-        case .style:
-            guard let length = DecimalBytes.floatPrefixLength(base + i, end - i), endsCell(i + length) else { return false }
-            i += length
-            return true
-        default:
-            return false
+        guard next >= 0 else { return nil }
+        scratch.idx = cells.idx
+        scratch.ok = cells.ok != 0
+        if cells.source_length >= 0 {
+            scratch.source = batch.sourceInterner.id(of: UnsafeBufferPointer(start: base + Int(cells.source_start), count: Int(cells.source_length)), names: &batch.sourceNames)
         }
-    }
-
-    /// A score cell: empty is a null (NaN); otherwise the Float the text path reads, or nil if it reads none.
-    @inline(__always)
-    private static func floatCell(_ p: UnsafePointer<UInt8>, _ len: Int, _ escaped: Bool) -> Float? {
-        if len == 0 { return .nan }
-        guard !escaped else { return nil }
-        return DecimalBytes.float(p, len) ?? Float(String(decoding: UnsafeBufferPointer(start: p, count: len), as: UTF8.self))
+        if cells.styles_length >= 0 {
+            scratch.styles = batch.styleInterner.id(of: UnsafeBufferPointer(start: base + Int(cells.styles_start), count: Int(cells.styles_length)), names: &batch.styleCells)
+        }
+        return Int(next)
     }
 }

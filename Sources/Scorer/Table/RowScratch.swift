@@ -47,6 +47,9 @@ struct RowScratch: ~Copyable {
     @inline(__always)
     func setScore(_ capability: Int, _ value: Float) { scoreBlock[capability * Self.blockRows + pending] = value }
 
+    /// The row being read's score of capability c is at `scoreSlots[c * blockRows]`.
+    var scoreSlots: UnsafeMutablePointer<Float> { scoreBlock + pending }
+
     /// The row being read is complete: it joins the pending rows (flushed to `batch` when the block is full).
     mutating func append(to batch: inout ScoreBatch) {
         if sources[pending] < 0 { sources[pending] = batch.sourceInterner.id(of: UnsafeBufferPointer(start: nil, count: 0), names: &batch.sourceNames) }
