@@ -39,16 +39,16 @@ if [ -f "$root/fuzz/swift/$name.swift" ]; then
     build_swift_libraries
     rel=$out/spm/release
     objects=()
-    for t in Tensor Scorer Vision Select CBLAS CImage RealModule ComplexModule Numerics _NumericsShims; do
+    for t in Tensor Scorer Vision Select CBLAS CImage CText RealModule ComplexModule Numerics _NumericsShims; do
         [ -d "$rel/$t.build" ] && while IFS= read -r o; do objects+=("$o"); done < <(find "$rel/$t.build" -name '*.o')
     done
-    # The C modules' maps: SwiftPM writes CBLAS's and CImage's; swift-numerics ships its shim's.
+    # The C modules' maps: SwiftPM writes CBLAS's, CImage's and CText's; swift-numerics ships its shim's.
     modulemaps=()
     while IFS= read -r mm; do modulemaps+=(-Xcc "-fmodule-map-file=$mm"); done < <(
         find "$rel/" -maxdepth 2 -name module.modulemap -path "*/C*.build/*"
         find "$out/spm/checkouts/swift-numerics/Sources/_NumericsShims" -name module.modulemap)
     swiftc -O -sanitize=fuzzer,address -parse-as-library -I "$rel/Modules" "${modulemaps[@]}" \
-        -Xcc -I"$root/Sources/CBLAS/include" -Xcc -I"$root/Sources/CImage/include" \
+        -Xcc -I"$root/Sources/CBLAS/include" -Xcc -I"$root/Sources/CImage/include" -Xcc -I"$root/Sources/CText/include" \
         "$root/fuzz/swift/Support.swift" "$root/fuzz/swift/$name.swift" "${objects[@]}" \
         -lopenblas -ljpeg -lpng16 -lm -o "$binary" 2> >(grep -v "Cannot export local symbol" >&2)
 elif [ -f "$root/fuzz/c/$name.c" ]; then
