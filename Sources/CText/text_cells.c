@@ -95,6 +95,14 @@ int32_t mmssr_decimal_int64(const uint8_t *p, int64_t length, int64_t *value) {
     return 1;
 }
 
+static inline __attribute__((always_inline)) int32_t status_cell(const uint8_t *p, int64_t length) {
+    if (length == 2 && p[0] == 'o' && p[1] == 'k') return 1;
+    if (length == 5 && memcmp(p, "error", 5) == 0) return 0;
+    return -1;
+}
+
+int32_t mmssr_status_cell(const uint8_t *p, int64_t length) { return status_cell(p, length); }
+
 int64_t mmssr_csv_record(const uint8_t *base, int64_t end, int64_t at, const uint8_t *kinds, const int32_t *targets,
                          int32_t cells, mmssr_csv_fields *out, float *scores, int64_t stride) {
     int64_t i = at;
@@ -141,10 +149,7 @@ int64_t mmssr_csv_record(const uint8_t *base, int64_t end, int64_t at, const uin
                 if (escaped || !mmssr_decimal_int64(p, length, &out->idx)) return -1;
                 break;
             case MMSSR_CELL_STATUS:
-                if (escaped) return -1;
-                if (length == 2 && p[0] == 'o' && p[1] == 'k') out->ok = 1;
-                else if (length == 5 && memcmp(p, "error", 5) == 0) out->ok = 0;
-                else return -1;
+                if (escaped || (out->ok = status_cell(p, length)) < 0) return -1;
                 break;
             case MMSSR_CELL_SOURCE:
                 if (escaped) return -1;

@@ -17,6 +17,9 @@ int32_t mmssr_decimal_value(uint64_t mantissa, int32_t scale, int32_t negative, 
 /* An integer -?[0-9]{1,18} (no overflow possible) of exactly `length` bytes: 1 with its value, else 0. */
 int32_t mmssr_decimal_int64(const uint8_t *p, int64_t length, int64_t *value);
 
+/* A status cell of exactly `length` bytes: 1 for "ok", 0 for "error", -1 for anything else. */
+int32_t mmssr_status_cell(const uint8_t *p, int64_t length);
+
 /* What a cell of a CSV score table holds, by header column. */
 enum {
     MMSSR_CELL_IGNORED = 0,   /* read past (id, image, error, unknown columns) */

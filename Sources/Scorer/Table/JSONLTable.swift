@@ -1,5 +1,3 @@
-import Glibc
-
 /// One JSON object per line, keys in `ScoreColumns.all` order, null for missing scores.
 public final class JSONLTableWriter: ScoreTableWriter {
     private let sink: ByteSink

@@ -188,7 +188,7 @@ public final class MMSSRFolderReader: ScoreTableReader {
         i += middle.utf8CodeUnitCount
         let responseStart = i
         // Printable ASCII without a quote or backslash, as `JSONBytesScanner.plainString` takes.
-        while i < count, base[i] >= 0x20, base[i] < 0x80, base[i] != 0x22, base[i] != 0x5C { i += 1 }
+        i = ByteScan.firstNotPlain(base, from: i, end: count)
         guard count - i >= 2, base[i] == 0x22, base[i + 1] == UInt8(ascii: "}") else { return nil }
         let response = responseStart ..< i
         i += 2

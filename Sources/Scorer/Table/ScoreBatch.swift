@@ -1,4 +1,4 @@
-import Glibc
+import CText
 
 /// Consecutive rows of a score table as columns, holding only what selection reads: idx, status, source,
 /// the 14 capability scores and the styles cell. The text readers fill these straight from the file's bytes
@@ -47,13 +47,15 @@ public struct ScoreBatch: Sendable {
     }
 }
 
-/// A status cell's bytes: "ok" is true, "error" false, anything else nil.
+/// A status cell's bytes: "ok" is true, "error" false, anything else nil (`mmssr_status_cell`, which the CSV
+/// record reader uses too).
 @inline(__always)
 func statusCell(_ p: UnsafePointer<UInt8>, _ len: Int) -> Bool? {
-    if len == 2, p[0] == UInt8(ascii: "o"), p[1] == UInt8(ascii: "k") { return true }
-    if len == 5, p[0] == UInt8(ascii: "e"), p[1] == UInt8(ascii: "r"), p[2] == UInt8(ascii: "r"),
-       p[3] == UInt8(ascii: "o"), p[4] == UInt8(ascii: "r") { return false }
-    return nil
+    switch mmssr_status_cell(p, Int64(len)) {
+    case 1: true
+    case 0: false
+    default: nil
+    }
 }
 
 /// Distinct byte strings to small ids: a linear-probing table keyed by a hash of the bytes. A table's sources
