@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "CBLAS", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VisionTests", dependencies: ["Vision", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ScorerTests", dependencies: ["Scorer", "Vision", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ScorerTests", dependencies: ["Scorer", "CText", "Vision", "Tensor", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SelectTests", dependencies: ["Select", "Scorer", "Tensor"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import CText
 @testable import Scorer
 
 /// The byte-level column readers (what `select` reads) against the row readers (the text path), on files full of
@@ -24,6 +25,9 @@ final class TableColumnsTests: XCTestCase {
             texts.append(String(format: "%.\(Int.random(in: 1...12, using: &rng))g", Double(f)))
             let digits = UInt64.random(in: 0..<10_000_000_000, using: &rng)
             texts.append("\(digits)e\(Int.random(in: -30...30, using: &rng))")
+            // Short decimals (what score tables hold) take the reciprocal product in C.
+            let whole = Int.random(in: 0..<1000, using: &rng), fraction = UInt64.random(in: 0..<10_000_000, using: &rng)
+            texts.append("\(whole).\(String(fraction).dropFirst(Int.random(in: 0..<7, using: &rng)))")
         }
         for text in texts {
             let bytes = Array(text.utf8)
@@ -48,6 +52,24 @@ final class TableColumnsTests: XCTestCase {
             }
         }
         XCTAssertEqual(Array("3.51".utf8).withUnsafeBufferPointer { DecimalBytes.float($0.baseAddress!, $0.count) }, 3.51)
+    }
+
+    /// The C cell-end scans (16 bytes at a time on x86-64) against their byte-loop twins, at every start and end.
+    func testCellEndScansMatchByteLoops() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x2C, 0x0A, 0x0D, 0x22, 0x61, 0x30, 0x2E, 0x80, 0xFF, 0x00]
+        for _ in 0..<200 {
+            let bytes = (0..<70).map { _ in Int.random(in: 0..<12, using: &rng) == 0 ? alphabet.randomElement(using: &rng)! : 0x61 }
+            bytes.withUnsafeBufferPointer { b in
+                let p = b.baseAddress!
+                for start in 0...b.count {
+                    for end in start...b.count {
+                        XCTAssertEqual(mmssr_quoted_cell_end(p, Int64(start), Int64(end)), mmssr_quoted_cell_end_scalar(p, Int64(start), Int64(end)))
+                        XCTAssertEqual(mmssr_plain_cell_end(p, Int64(start), Int64(end)), mmssr_plain_cell_end_scalar(p, Int64(start), Int64(end)))
+                    }
+                }
+            }
+        }
     }
 
     /// The word-at-a-time scans against their byte-at-a-time definitions, at every start and length.

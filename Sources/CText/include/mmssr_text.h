@@ -20,6 +20,14 @@ int32_t mmssr_decimal_int64(const uint8_t *p, int64_t length, int64_t *value);
 /* A status cell of exactly `length` bytes: 1 for "ok", 0 for "error", -1 for anything else. */
 int32_t mmssr_status_cell(const uint8_t *p, int64_t length);
 
+/* The first offset at or after `i` (below `end`, else `end`) holding '"', '\n' or '\r' (a quoted cell's run),
+ * or also ',' (an unquoted cell's end); the _scalar forms are the byte-loop definitions the tests hold the
+ * fast forms to. */
+int64_t mmssr_quoted_cell_end(const uint8_t *base, int64_t i, int64_t end);
+int64_t mmssr_quoted_cell_end_scalar(const uint8_t *base, int64_t i, int64_t end);
+int64_t mmssr_plain_cell_end(const uint8_t *base, int64_t i, int64_t end);
+int64_t mmssr_plain_cell_end_scalar(const uint8_t *base, int64_t i, int64_t end);
+
 /* What a cell of a CSV score table holds, by header column. */
 enum {
     MMSSR_CELL_IGNORED = 0,   /* read past (id, image, error, unknown columns) */
