@@ -51,6 +51,29 @@ static inline __attribute__((always_inline)) int64_t decimal_scan(const uint8_t 
     return i;
 }
 
+/* decimal_scan, with the spellings of nearly every score cell (-?d.d and -?d.dd, then a byte that cannot continue
+ * a number) read without a loop: the loops' exits, taken after a varying count of digits, were mispredicted on
+ * most cells (a sixth faster record reader). */
+static inline __attribute__((always_inline)) int64_t score_scan(const uint8_t *p, int64_t available, uint64_t *mantissa,
+                                                               int32_t *scale, int32_t *negative) {
+    if (available >= 6) {
+        const int neg = p[0] == '-';
+        const uint8_t *q = p + neg;
+        const unsigned d0 = (unsigned)q[0] - '0', d1 = (unsigned)q[2] - '0', d2 = (unsigned)q[3] - '0';
+        if (d0 < 10 && q[1] == '.' && d1 < 10) {
+            const int two = d2 < 10;
+            const uint8_t after = q[3 + two];
+            if (!is_digit(after) && after != '.' && (after | 0x20) != 'e') {
+                *mantissa = two ? d0 * 100 + d1 * 10 + d2 : d0 * 10 + d1;
+                *scale = -1 - two;
+                *negative = neg;
+                return neg + 3 + two;
+            }
+        }
+    }
+    return decimal_scan(p, available, mantissa, scale, negative);
+}
+
 int64_t mmssr_decimal_scan(const uint8_t *p, int64_t available, uint64_t *mantissa, int32_t *scale, int32_t *negative) {
     return decimal_scan(p, available, mantissa, scale, negative);
 }
@@ -177,7 +200,7 @@ int64_t mmssr_csv_record(const uint8_t *base, int64_t end, int64_t at, const uin
             uint64_t m;
             int32_t s, neg;
             const int empty = i == end || base[i] == ',' || base[i] == '\n' || base[i] == '\r';
-            const int64_t length = empty ? 0 : decimal_scan(base + i, end - i, &m, &s, &neg);
+            const int64_t length = empty ? 0 : score_scan(base + i, end - i, &m, &s, &neg);
             if (length < 0) return -1;
             if (length == 0) {
                 if (kind == MMSSR_CELL_SCORE) scores[targets[cell] * stride] = NAN;

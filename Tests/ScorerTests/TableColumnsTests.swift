@@ -101,7 +101,11 @@ final class TableColumnsTests: XCTestCase {
         let odd = ["900", "\"x\"", "\"\"", "\"s\"", "\"ok\"", "", "+1.5", "1e30", ".5", "5.", "nan", "\"2\"", "-0", "0.30000001",
                    "16777217", "1e-50", "", "", "", "", "1e3"] + Array(repeating: "", count: 8) + ["\"yes/no\""]
         let error = ["901", "", "", "", "error"] + Array(repeating: "", count: 25)
-        text += "\r\n\n" + odd.joined(separator: ",") + "\r\n" + error.joined(separator: ",") + "\n"
+        // Around the record reader's loop-free form of score cells (-?d.d, -?d.dd, then a byte ending the number).
+        let near = ["902", "s", "i", "src", "ok", "", "1.5", "-1.55", "1.555", "1.5e3", "2.25E-1", "-0.5", "0.05", "9.99", "-9.9",
+                    "1.5e+1", "12.5", "1.50", "0.0", "-0.00", "1.5", "-1.55", "1.555", "3.21", "-4.88", "0.1", "7.5e-1", "-2.0", "4.62",
+                    "\"a, b\""]
+        text += "\r\n\n" + odd.joined(separator: ",") + "\r\n" + error.joined(separator: ",") + "\n" + near.joined(separator: ",") + "\n"
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         try assertColumnsMatchRows(path) { try CSVTableReader(path: path).columns(pieces: $0, minimumPiece: 1) }
     }
