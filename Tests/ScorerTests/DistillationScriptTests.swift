@@ -18,21 +18,21 @@ final class DistillationScriptTests: XCTestCase {
 
         let run = try Command.run(repo + "/scripts/distill.sh",
                                   ["example/pool.json", "example/images", out, "--scorer", teacher, "--styler", teacher,
-                                   "--every", "3", "--max-new-tokens", "4", "--budget", "0.3"],
+                                   "--every", "6", "--max-new-tokens", "4", "--budget", "0.3"],
                                   environment: ["MMSSR": binary])
         let stderr = run.stderr
         XCTAssertEqual(run.status, 0, stderr)
 
-        // The teacher answered every capability and the styler for the 24 sampled items (positions 0, 3, ...).
+        // The teacher answered every capability and the styler for the 12 sampled items (positions 0, 6, ...).
         for name in Capabilities.keys + ["style"] {
             let lines = try String(contentsOfFile: "\(out)/teacher/\(name).jsonl", encoding: .utf8).split(separator: "\n")
-            XCTAssertEqual(lines.count, 24, name)
+            XCTAssertEqual(lines.count, 12, name)
         }
         let labels = try LabelReader.read(path: out + "/teacher.parquet")
-        XCTAssertEqual(labels.count, 24)
+        XCTAssertEqual(labels.count, 12)
         XCTAssertTrue(labels.scores.allSatisfy { $0.allSatisfy { $0 >= 0 && $0 <= 5 } }, "expected scores lie in 0...5")
         let fitted = try GGUFFile(path: out + "/fitted.gguf")
-        XCTAssertTrue(try fitted.string("heads.kind").hasPrefix("fitted (all capabilities and styles, 24 labelled items"))
+        XCTAssertTrue(try fitted.string("heads.kind").hasPrefix("fitted (all capabilities and styles, 12 labelled items"))
         let subset = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/subset.json"))) as! [Any]
         XCTAssertEqual(subset.count, 21, "30% of 72")
         XCTAssertTrue(stderr.contains("selected 21 of budget 21"), stderr)
