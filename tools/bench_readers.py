@@ -77,6 +77,12 @@ def main():
         rows, wall, cpu = peer(a.peer, os.path.join(a.dir, paths[a.peer]))
         print(f"{rows} {wall} {cpu}")
         return
+    for fmt in a.formats.split(","):
+        if fmt not in paths:
+            sys.exit(f"bench_readers: unknown format {fmt!r} (csv, jsonl, parquet, official)")
+        if not os.path.exists(os.path.join(a.dir, paths[fmt])):
+            sys.exit(f"bench_readers: {os.path.join(a.dir, paths[fmt])} is missing: "
+                     f"make it with tools/gen_scores.py ROWS {a.dir} --text")
     line = re.compile(r"in ([0-9.]+) s: [0-9]+ MB/s, ([0-9]+) MB/s per core \(([0-9.]+) CPU s")
     for round_ in range(1, a.rounds + 1):
         for fmt in a.formats.split(","):
