@@ -34,6 +34,13 @@ public struct ScoreStore: Sendable {
         for c in scores.indices { scores[c].reserveCapacity(n) }
     }
 
+    /// Room for n rows in the columns the store maps from a batch's row by row (sources, styles), leaving the
+    /// others empty so that the first batch appended lends its buffers.
+    mutating func reserveMapped(_ n: Int) {
+        source.reserveCapacity(n)
+        styleSet.reserveCapacity(n)
+    }
+
     public mutating func append(_ row: ScoreRow) throws(SelectError) {
         idx.append(row.idx)
         ok.append(row.status == .ok)
@@ -129,7 +136,8 @@ public struct ScoreStore: Sendable {
                 while let batch = try pq.nextBatch() { try store.append(batch) }
             } else {
                 var batches = try (reader as? CSVTableReader)?.columns() ?? (reader as! JSONLTableReader).columns()
-                store.reserve(batches.reduce(0) { $0 + $1.count })
+                // The first batch's columns become the store's (it has room for the others: `ScoreBatch.estimatedRows`).
+                store.reserveMapped(batches.reduce(0) { $0 + $1.count })
                 // Each batch is released once copied, so the table is held about once, not twice.
                 for k in batches.indices {
                     try store.append(batches[k])

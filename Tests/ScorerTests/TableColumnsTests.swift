@@ -110,6 +110,32 @@ final class TableColumnsTests: XCTestCase {
         try assertColumnsMatchRows(path) { try CSVTableReader(path: path).columns(pieces: $0, minimumPiece: 1) }
     }
 
+    /// `ScoreStore.load` keeps the first batch's columns and appends the others into them: the first piece must
+    /// have room for the whole table, or the store copies every row again.
+    func testFirstPieceHasRoomForTheWholeTable() throws {
+        let csv = tempPath("csv"), jsonl = tempPath("jsonl")
+        var csvText = ScoreColumns.all.joined(separator: ",") + "\n", jsonlText = ""
+        let rows = 900
+        for k in 0..<rows {
+            let scores = Capabilities.keys.indices.map { String(format: "%.2f", Double((k * 7 + $0 * 3) % 500) / 100) }
+            csvText += "\(k),s\(k),img/\(k).jpg,src\(k % 5),ok,," + scores.joined(separator: ",") + "," + Array(repeating: "0.25", count: Styles.names.count).joined(separator: ",") + ",yes/no\n"
+            jsonlText += "{\"idx\":\(k),\"status\":\"ok\",\"image_source\":\"src\(k % 5)\"," + zip(Capabilities.keys, scores).map { "\"\($0)\":\($1)" }.joined(separator: ",") + ",\"styles\":\"yes/no\"}\n"
+        }
+        try Data(csvText.utf8).write(to: URL(fileURLWithPath: csv))
+        try Data(jsonlText.utf8).write(to: URL(fileURLWithPath: jsonl))
+        for (name, batches) in [("csv", try CSVTableReader(path: csv).columns(pieces: 3, minimumPiece: 1)),
+                                ("jsonl", try JSONLTableReader(path: jsonl).columns(pieces: 3, minimumPiece: 1))] {
+            XCTAssertEqual(batches.count, 3, name)
+            XCTAssertEqual(batches.reduce(0) { $0 + $1.count }, rows, name)
+            let first = batches[0]
+            XCTAssertGreaterThanOrEqual(first.idx.capacity, rows, name)
+            XCTAssertGreaterThanOrEqual(first.ok.capacity, rows, name)
+            for c in first.scores.indices { XCTAssertGreaterThanOrEqual(first.scores[c].capacity, rows, "\(name) capability \(c)") }
+            // The other pieces are sized for themselves only.
+            XCTAssertLessThan(batches[1].idx.capacity, rows, name)
+        }
+    }
+
     func testJSONLColumnsMatchRowsInAnyNumberOfPieces() throws {
         let path = tempPath("jsonl")
         try ScoreTable.write(awkwardRows(), to: path)

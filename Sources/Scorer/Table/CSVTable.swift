@@ -72,11 +72,11 @@ public final class CSVTableReader: ScoreTableReader {
         let (text, fields) = (self.text, self.fields)
         let cuts = text.cuts(from: bodyStart, pieces: pieces, minimumPiece: minimumPiece)
         if cuts.count > 2, let pieces = text.parallel(cuts, { (from, to) throws(TableError) in
-            try Self.columns(text, fields, from: from, to: to, lineBase: 0)
+            try Self.columns(text, fields, from: from, to: to, lineBase: 0, roomTo: from == cuts[0] ? text.count : to)
         }) {
             return pieces
         }
-        return [try Self.columns(text, fields, from: bodyStart, to: text.count, lineBase: bodyLine).0]
+        return [try Self.columns(text, fields, from: bodyStart, to: text.count, lineBase: bodyLine, roomTo: text.count).0]
     }
 
     /// One record from `cursor`, the text way: blank lines before it skipped, lines joined while a quote is open.
@@ -123,9 +123,10 @@ public final class CSVTableReader: ScoreTableReader {
     }
 
     /// The records starting in [from, to) as a batch, and where the next record starts. `lineBase` is the
-    /// number of lines before `from` (0 for a parallel piece, whose errors are re-read serially anyway).
+    /// number of lines before `from` (0 for a parallel piece, whose errors are re-read serially anyway). The
+    /// batch has room for the rows up to `roomTo` (`ScoreBatch.estimatedRows`).
     private static func columns(
-        _ text: MappedText, _ fields: [RowAssembler.Field], from: Int, to: Int, lineBase: Int
+        _ text: MappedText, _ fields: [RowAssembler.Field], from: Int, to: Int, lineBase: Int, roomTo: Int
     ) throws(TableError) -> (ScoreBatch, stop: Int) {
         var batch = ScoreBatch()
         var scratch = RowScratch()
@@ -139,7 +140,7 @@ public final class CSVTableReader: ScoreTableReader {
             if base[pos] == 0x0A { pos += 1; line += 1; continue }
             if base[pos] == 0x0D, pos + 1 == end || base[pos + 1] == 0x0A { pos = min(pos + 2, end); line += 1; continue }
             if let next = fastRecord(base, end, at: pos, plan, &scratch, &batch) {
-                if batch.count == 0, scratch.pending == 0 { batch.reserve(ScoreBatch.estimatedRows(from: from, to: to, firstRow: next - pos)) }
+                if batch.count == 0, scratch.pending == 0 { batch.reserve(ScoreBatch.estimatedRows(from: from, to: roomTo, firstRow: next - pos)) }
                 scratch.append(to: &batch)
                 pos = next
                 line += 1

@@ -50,11 +50,11 @@ public final class JSONLTableReader: ScoreTableReader {
         let text = self.text
         let cuts = text.cuts(from: 0, pieces: pieces, minimumPiece: minimumPiece)
         if cuts.count > 2, let pieces = text.parallel(cuts, { (from, to) throws(TableError) in
-            try Self.columns(text, from: from, to: to, lineBase: 0)
+            try Self.columns(text, from: from, to: to, lineBase: 0, roomTo: from == cuts[0] ? text.count : to)
         }) {
             return pieces
         }
-        return [try Self.columns(text, from: 0, to: text.count, lineBase: 0).0]
+        return [try Self.columns(text, from: 0, to: text.count, lineBase: 0, roomTo: text.count).0]
     }
 
     @inline(__always)
@@ -85,8 +85,9 @@ public final class JSONLTableReader: ScoreTableReader {
         return row
     }
 
-    /// The rows of the lines starting in [from, to) as a batch, and where the next line starts.
-    private static func columns(_ text: MappedText, from: Int, to: Int, lineBase: Int) throws(TableError) -> (ScoreBatch, stop: Int) {
+    /// The rows of the lines starting in [from, to) as a batch with room for those up to `roomTo`
+    /// (`ScoreBatch.estimatedRows`), and where the next line starts.
+    private static func columns(_ text: MappedText, from: Int, to: Int, lineBase: Int, roomTo: Int) throws(TableError) -> (ScoreBatch, stop: Int) {
         var batch = ScoreBatch()
         var scratch = RowScratch()
         var pos = from
@@ -96,7 +97,7 @@ public final class JSONLTableReader: ScoreTableReader {
         let base = text.base, limit = text.count
         while pos < to {
             if let next = fastRow(base, pos, limit, keys, &scratch, &batch) {
-                if batch.count == 0, scratch.pending == 0 { batch.reserve(ScoreBatch.estimatedRows(from: from, to: to, firstRow: next - pos)) }
+                if batch.count == 0, scratch.pending == 0 { batch.reserve(ScoreBatch.estimatedRows(from: from, to: roomTo, firstRow: next - pos)) }
                 scratch.append(to: &batch)
                 line += 1
                 pos = next

@@ -32,7 +32,9 @@ public struct ScoreBatch: Sendable {
 
     /// A piece's rows estimated from its first row's length, with a quarter to spare: growing the 18 columns by
     /// doubling copied them and faulted in fresh pages (a tenth of a CSV read in a profile). Unused capacity is
-    /// never touched.
+    /// never touched. The readers give a table's first piece room for the whole table: `ScoreStore.load` keeps
+    /// that batch's columns as its own and appends the other pieces into them, so the first piece's rows are
+    /// never copied.
     static func estimatedRows(from: Int, to: Int, firstRow: Int) -> Int { (to - from) / max(1, firstRow) * 5 / 4 + 16 }
 
     /// A row the byte-level path left to the text path.
