@@ -136,9 +136,9 @@ public struct ScoreStore: Sendable {
                 while let batch = try pq.nextBatch() { try store.append(batch) }
             } else {
                 var batches = try (reader as? CSVTableReader)?.columns() ?? (reader as! JSONLTableReader).columns()
-                // The first batch's columns become the store's (it has room for the others: `ScoreBatch.estimatedRows`).
+                // The first batch's columns become the store's (it has room for the others: `ScoreBatch.estimatedRows`);
+                // each later batch is released once copied, so the table is held about once, not twice.
                 store.reserveMapped(batches.reduce(0) { $0 + $1.count })
-                // Each batch is released once copied, so the table is held about once, not twice.
                 for k in batches.indices {
                     try store.append(batches[k])
                     batches[k] = ScoreBatch()
